@@ -1,0 +1,189 @@
+//! The A32 decode table.
+//!
+//! One line per encoding: its bit pattern, the manual's assembler syntax,
+//! and the handler that lifts it. In a pattern, `0` and `1` are fixed bits,
+//! any letter is a field (the handler extracts it), `_` separates nibbles.
+//! The first matching line wins, so specific encodings come before the
+//! general ones they overlap. Lines for condition `1111` (the unconditional
+//! space) live in their own table.
+
+use super::lift::{self, Ctx, Undef};
+
+/// A lifting function.
+pub type Handler = fn(&mut Ctx, u32) -> Result<(), Undef>;
+
+/// One encoding.
+pub struct Encoding {
+    /// Bits that must match.
+    pub mask: u32,
+    /// Their values.
+    pub value: u32,
+    /// Assembler syntax, as the architecture manual writes it.
+    pub syntax: &'static str,
+    /// The lifter.
+    pub handler: Handler,
+}
+
+const fn parse(pattern: &str) -> (u32, u32) {
+    let bytes = pattern.as_bytes();
+    let (mut mask, mut value, mut bits, mut i) = (0u32, 0u32, 0, 0);
+    while i < bytes.len() {
+        let c = bytes[i];
+        i += 1;
+        if c == b'_' {
+            continue;
+        }
+        mask <<= 1;
+        value <<= 1;
+        bits += 1;
+        if c == b'0' || c == b'1' {
+            mask |= 1;
+            value |= (c - b'0') as u32;
+        }
+    }
+    assert!(bits == 32, "an A32 pattern has 32 bits");
+    (mask, value)
+}
+
+macro_rules! table {
+    ($( $pattern:literal $syntax:literal => $handler:path, )*) => {
+        &[$( {
+            const P: (u32, u32) = parse($pattern);
+            Encoding { mask: P.0, value: P.1, syntax: $syntax, handler: $handler }
+        }, )*]
+    };
+}
+
+/// Encodings with condition field `1111`.
+pub static UNCONDITIONAL: &[Encoding] = table! {
+    "1111_0101_x1x1_xxxx_1111_xxxx_xxxx_xxxx" "PLD{W} [<Rn>, #+/-<imm12>]"          => lift::hint,
+    "1111_0111_x1x1_xxxx_1111_xxxx_xxx0_xxxx" "PLD{W} [<Rn>, +/-<Rm>{, <shift>}]"  => lift::hint,
+    "1111_0100_x101_xxxx_1111_xxxx_xxxx_xxxx" "PLI [<Rn>, #+/-<imm12>]"            => lift::hint,
+    "1111_0110_x101_xxxx_1111_xxxx_xxx0_xxxx" "PLI [<Rn>, +/-<Rm>{, <shift>}]"     => lift::hint,
+    "1111_0101_0111_1111_1111_0000_0001_1111" "CLREX"                              => lift::clrex,
+    "1111_0101_0111_1111_1111_0000_0100_oooo" "DSB <option>"                       => lift::hint,
+    "1111_0101_0111_1111_1111_0000_0101_oooo" "DMB <option>"                       => lift::hint,
+    "1111_0101_0111_1111_1111_0000_0110_oooo" "ISB <option>"                       => lift::hint,
+    "1111_0001_0000_0001_0000_00e0_0000_0000" "SETEND <endian_specifier>"          => lift::setend,
+    "1111_101h_iiii_iiii_iiii_iiii_iiii_iiii" "BLX <label>"                        => lift::blx_imm,
+};
+
+/// Encodings with a condition field other than `1111`.
+pub static CONDITIONAL: &[Encoding] = table! {
+    // Branches.
+    "cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii" "B<c> <label>"                       => lift::b,
+    "cccc_1011_iiii_iiii_iiii_iiii_iiii_iiii" "BL<c> <label>"                      => lift::bl,
+    "cccc_1111_iiii_iiii_iiii_iiii_iiii_iiii" "SVC<c> #<imm24>"                    => lift::svc,
+
+    // Multiplies (bits 7:4 = 1001 in the 0000 space).
+    "cccc_0000_000s_dddd_0000_mmmm_1001_nnnn" "MUL{S}<c> <Rd>, <Rn>, <Rm>"         => lift::mul,
+    "cccc_0000_001s_dddd_aaaa_mmmm_1001_nnnn" "MLA{S}<c> <Rd>, <Rn>, <Rm>, <Ra>"   => lift::mla,
+    "cccc_0000_0100_hhhh_llll_mmmm_1001_nnnn" "UMAAL<c> <RdLo>, <RdHi>, <Rn>, <Rm>" => lift::umaal,
+    "cccc_0000_0110_dddd_aaaa_mmmm_1001_nnnn" "MLS<c> <Rd>, <Rn>, <Rm>, <Ra>"      => lift::mls,
+    "cccc_0000_1uas_hhhh_llll_mmmm_1001_nnnn" "{U,S}{MULL,MLAL}{S}<c> <RdLo>, <RdHi>, <Rn>, <Rm>" => lift::mull,
+
+    // Synchronization primitives.
+    "cccc_0001_0b00_nnnn_tttt_0000_1001_mmmm" "SWP{B}<c> <Rt>, <Rt2>, [<Rn>]"      => lift::swp,
+    "cccc_0001_1zz0_nnnn_dddd_1111_1001_tttt" "STREX{B,D,H}<c> <Rd>, <Rt>, [<Rn>]" => lift::strex,
+    "cccc_0001_1zz1_nnnn_tttt_1111_1001_1111" "LDREX{B,D,H}<c> <Rt>, [<Rn>]"       => lift::ldrex,
+
+    // Extra loads and stores (bit 7 and bit 4 set, bits 6:5 not 00).
+    "cccc_000p_uiwl_nnnn_tttt_iiii_1011_iiii" "{LDR,STR}H<c> <Rt>, <addressing mode 3>" => lift::extra_load_store,
+    "cccc_000p_uiwl_nnnn_tttt_iiii_11s1_iiii" "LDRS{B,H}<c> / {LDR,STR}D<c> <Rt>, <addressing mode 3>" => lift::extra_load_store,
+
+    // Miscellaneous (op 10xx, S = 0, in the 000 space).
+    "cccc_0001_0000_1111_dddd_0000_0000_0000" "MRS<c> <Rd>, APSR"                  => lift::mrs,
+    "cccc_0001_0010_mm00_1111_0000_0000_nnnn" "MSR<c> APSR_<bits>, <Rn>"           => lift::msr_reg,
+    "cccc_0001_0010_1111_1111_1111_0001_mmmm" "BX<c> <Rm>"                         => lift::bx,
+    "cccc_0001_0010_1111_1111_1111_0010_mmmm" "BXJ<c> <Rm>"                        => lift::bx,
+    "cccc_0001_0010_1111_1111_1111_0011_mmmm" "BLX<c> <Rm>"                        => lift::blx_reg,
+    "cccc_0001_0110_1111_dddd_1111_0001_mmmm" "CLZ<c> <Rd>, <Rm>"                  => lift::clz,
+    "cccc_0001_0oo0_nnnn_dddd_0000_0101_mmmm" "Q{D}{ADD,SUB}<c> <Rd>, <Rm>, <Rn>"  => lift::qaddsub,
+    "cccc_0001_0010_iiii_iiii_iiii_0111_iiii" "BKPT #<imm16>"                      => lift::bkpt,
+    "cccc_0001_0000_dddd_aaaa_mmmm_1yx0_nnnn" "SMLA<x><y><c> <Rd>, <Rn>, <Rm>, <Ra>" => lift::smla_xy,
+    "cccc_0001_0010_dddd_aaaa_mmmm_1y00_nnnn" "SMLAW<y><c> <Rd>, <Rn>, <Rm>, <Ra>" => lift::smlaw_y,
+    "cccc_0001_0010_dddd_0000_mmmm_1y10_nnnn" "SMULW<y><c> <Rd>, <Rn>, <Rm>"       => lift::smulw_y,
+    "cccc_0001_0100_hhhh_llll_mmmm_1yx0_nnnn" "SMLAL<x><y><c> <RdLo>, <RdHi>, <Rn>, <Rm>" => lift::smlal_xy,
+    "cccc_0001_0110_dddd_0000_mmmm_1yx0_nnnn" "SMUL<x><y><c> <Rd>, <Rn>, <Rm>"     => lift::smul_xy,
+    "cccc_0001_0xx0_xxxx_xxxx_xxxx_0xxx_xxxx" "(unallocated miscellaneous)"        => lift::undefined,
+    "cccc_0001_0xx0_xxxx_xxxx_xxxx_1xx0_xxxx" "(unallocated halfword multiply)"    => lift::undefined,
+
+    // Data-processing immediates and hints (op 10xx, S = 0, in the 001 space).
+    "cccc_0011_0000_iiii_dddd_iiii_iiii_iiii" "MOVW<c> <Rd>, #<imm16>"             => lift::movw,
+    "cccc_0011_0100_iiii_dddd_iiii_iiii_iiii" "MOVT<c> <Rd>, #<imm16>"             => lift::movt,
+    "cccc_0011_0010_0000_1111_0000_0000_0011" "WFI<c>"                             => lift::wfi,
+    "cccc_0011_0010_0000_1111_0000_xxxx_xxxx" "NOP<c> / YIELD<c> / WFE<c> / SEV<c> / DBG<c>" => lift::hint,
+    "cccc_0011_0010_mm00_1111_rrrr_iiii_iiii" "MSR<c> APSR_<bits>, #<const>"       => lift::msr_imm,
+    "cccc_0011_0xx0_xxxx_xxxx_xxxx_xxxx_xxxx" "(unallocated MSR and hints)"        => lift::undefined,
+
+    // Data processing.
+    "cccc_001o_ooos_nnnn_dddd_rrrr_iiii_iiii" "<op>{S}<c> <Rd>, <Rn>, #<const>"    => lift::dp_imm,
+    "cccc_000o_ooos_nnnn_dddd_iiii_itt0_mmmm" "<op>{S}<c> <Rd>, <Rn>, <Rm>{, <shift> #<imm>}" => lift::dp_imm_shift,
+    "cccc_000o_ooos_nnnn_dddd_ssss_0tt1_mmmm" "<op>{S}<c> <Rd>, <Rn>, <Rm>, <type> <Rs>" => lift::dp_reg_shift,
+
+    // Media instructions (011 space with bit 4 set).
+    "cccc_0110_0ooo_nnnn_dddd_1111_ppp1_mmmm" "{S,Q,SH,U,UQ,UH}{ADD16,ASX,SAX,SUB16,ADD8,SUB8}<c> <Rd>, <Rn>, <Rm>" => lift::parallel,
+    "cccc_0110_1000_nnnn_dddd_1111_1011_mmmm" "SEL<c> <Rd>, <Rn>, <Rm>"            => lift::sel,
+    "cccc_0110_1000_nnnn_dddd_iiii_it01_mmmm" "PKH{BT,TB}<c> <Rd>, <Rn>, <Rm>{, <shift>}" => lift::pkh,
+    "cccc_0110_1010_ssss_dddd_1111_0011_nnnn" "SSAT16<c> <Rd>, #<imm>, <Rn>"       => lift::ssat16,
+    "cccc_0110_1110_ssss_dddd_1111_0011_nnnn" "USAT16<c> <Rd>, #<imm>, <Rn>"       => lift::usat16,
+    "cccc_0110_101s_ssss_dddd_iiii_ih01_nnnn" "SSAT<c> <Rd>, #<imm>, <Rn>{, <shift>}" => lift::ssat,
+    "cccc_0110_111s_ssss_dddd_iiii_ih01_nnnn" "USAT<c> <Rd>, #<imm>, <Rn>{, <shift>}" => lift::usat,
+    "cccc_0110_1011_1111_dddd_1111_0011_mmmm" "REV<c> <Rd>, <Rm>"                  => lift::rev,
+    "cccc_0110_1011_1111_dddd_1111_1011_mmmm" "REV16<c> <Rd>, <Rm>"                => lift::rev16,
+    "cccc_0110_1111_1111_dddd_1111_0011_mmmm" "RBIT<c> <Rd>, <Rm>"                 => lift::rbit,
+    "cccc_0110_1111_1111_dddd_1111_1011_mmmm" "REVSH<c> <Rd>, <Rm>"                => lift::revsh,
+    "cccc_0110_1uoo_nnnn_dddd_rr00_0111_mmmm" "{S,U}XTA{B16,B,H}<c> <Rd>, <Rn>, <Rm>{, <rotation>} (Rn = PC: {S,U}XT{B16,B,H})" => lift::extend,
+    "cccc_0111_0000_dddd_aaaa_mmmm_0sx1_nnnn" "SMLAD{X}/SMLSD{X}<c> <Rd>, <Rn>, <Rm>, <Ra> (Ra = PC: SMUAD/SMUSD)" => lift::smlad,
+    "cccc_0111_0100_hhhh_llll_mmmm_0sx1_nnnn" "SMLALD{X}/SMLSLD{X}<c> <RdLo>, <RdHi>, <Rn>, <Rm>" => lift::smlald,
+    "cccc_0111_0101_dddd_aaaa_mmmm_00r1_nnnn" "SMMLA{R}<c> <Rd>, <Rn>, <Rm>, <Ra> (Ra = PC: SMMUL{R})" => lift::smmla,
+    "cccc_0111_0101_dddd_aaaa_mmmm_11r1_nnnn" "SMMLS{R}<c> <Rd>, <Rn>, <Rm>, <Ra>" => lift::smmls,
+    "cccc_0111_0001_dddd_1111_mmmm_0001_nnnn" "SDIV<c> <Rd>, <Rn>, <Rm>"           => lift::sdiv,
+    "cccc_0111_0011_dddd_1111_mmmm_0001_nnnn" "UDIV<c> <Rd>, <Rn>, <Rm>"           => lift::udiv,
+    "cccc_0111_1000_dddd_aaaa_mmmm_0001_nnnn" "USADA8<c> <Rd>, <Rn>, <Rm>, <Ra> (Ra = PC: USAD8)" => lift::usada8,
+    "cccc_0111_101w_wwww_dddd_llll_l101_nnnn" "SBFX<c> <Rd>, <Rn>, #<lsb>, #<width>" => lift::sbfx,
+    "cccc_0111_111w_wwww_dddd_llll_l101_nnnn" "UBFX<c> <Rd>, <Rn>, #<lsb>, #<width>" => lift::ubfx,
+    "cccc_0111_110m_mmmm_dddd_llll_l001_nnnn" "BFI<c> <Rd>, <Rn>, #<lsb>, #<width> (Rn = PC: BFC)" => lift::bfi,
+    "cccc_0111_1111_xxxx_xxxx_xxxx_1111_xxxx" "UDF<c> #<imm16>"                    => lift::undefined,
+    "cccc_011x_xxxx_xxxx_xxxx_xxxx_xxx1_xxxx" "(unallocated media)"                => lift::undefined,
+
+    // Single loads and stores.
+    "cccc_010p_ubwl_nnnn_tttt_iiii_iiii_iiii" "{LDR,STR}{B}{T}<c> <Rt>, [<Rn>, #+/-<imm12>]" => lift::load_store_imm,
+    "cccc_011p_ubwl_nnnn_tttt_iiii_itt0_mmmm" "{LDR,STR}{B}{T}<c> <Rt>, [<Rn>, +/-<Rm>{, <shift>}]" => lift::load_store_reg,
+
+    // Block transfers.
+    "cccc_100p_u0wl_nnnn_rrrr_rrrr_rrrr_rrrr" "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>" => lift::ldm_stm,
+};
+
+/// The encoding of `word`, or `None` if no line matches (an undefined
+/// instruction).
+pub fn lookup(word: u32) -> Option<&'static Encoding> {
+    let table = if word >> 28 == 0xf { UNCONDITIONAL } else { CONDITIONAL };
+    table.iter().find(|e| word & e.mask == e.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_parse_to_masks() {
+        assert_eq!(parse("cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii"), (0x0f00_0000, 0x0a00_0000));
+        assert_eq!(parse("1111_0101_0111_1111_1111_0000_0001_1111"), (0xffff_ffff, 0xf57f_f01f));
+    }
+
+    #[test]
+    fn specific_encodings_win() {
+        let syntax = |w| lookup(w).map(|e| e.syntax).unwrap_or("-");
+        assert_eq!(syntax(0xe320_f000), "NOP<c> / YIELD<c> / WFE<c> / SEV<c> / DBG<c>");
+        assert_eq!(syntax(0xe320_f003), "WFI<c>");
+        assert_eq!(syntax(0xe0810002), "<op>{S}<c> <Rd>, <Rn>, <Rm>{, <shift> #<imm>}"); // add r0, r1, r2
+        assert_eq!(syntax(0xe0000291), "MUL{S}<c> <Rd>, <Rn>, <Rm>"); // mul r0, r1, r2
+        assert_eq!(syntax(0xe12fff1e), "BX<c> <Rm>");
+        assert_eq!(syntax(0xe1d000b0), "{LDR,STR}H<c> <Rt>, <addressing mode 3>"); // ldrh r0, [r0]
+        assert_eq!(syntax(0xe7f000f0), "UDF<c> #<imm16>");
+        assert_eq!(syntax(0xe92d4010), "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>"); // push {r4, lr}
+        assert_eq!(syntax(0xe6bf0f30 | 0x1), "REV<c> <Rd>, <Rm>");
+        assert!(lookup(0xf000_0000).is_none());
+    }
+}

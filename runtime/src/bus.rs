@@ -1,0 +1,236 @@
+//! The physical address space: RAM regions, MMIO regions, and the record of
+//! which RAM pages hold code that has been translated.
+
+use crate::memory::GuestRam;
+
+/// Guest page size used for TLB entries and code tracking.
+pub const PAGE_BITS: u32 = 12;
+/// Bytes per guest page.
+pub const PAGE_SIZE: u64 = 1 << PAGE_BITS;
+
+/// A memory-mapped device as the bus sees it.
+///
+/// Offsets are relative to the start of the device's region. `size` is the
+/// access width in bytes (1, 2, 4 or 8). Devices answer every access: a
+/// register that does not exist reads as the device's documented value
+/// (usually zero) and ignores writes, as the hardware does.
+pub trait MmioDevice {
+    /// A short name for traces and error messages.
+    fn name(&self) -> &str;
+    /// A guest read.
+    fn read(&mut self, offset: u64, size: u8) -> u64;
+    /// A guest write.
+    fn write(&mut self, offset: u64, size: u8, value: u64);
+}
+
+struct RamRegion {
+    base: u64,
+    ram: GuestRam,
+    /// One bit per page: the page holds translated code.
+    code: Vec<u64>,
+}
+
+struct MmioRegion {
+    base: u64,
+    size: u64,
+    device: Box<dyn MmioDevice>,
+}
+
+/// Where a physical address lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// RAM: the host address of the byte, and whether its page holds code.
+    Ram { host: *mut u8, code: bool },
+    /// A device register: region index and offset within the region.
+    Mmio { region: usize, offset: u64 },
+    /// Nothing is there: the access is an external abort.
+    Unmapped,
+}
+
+/// The physical address space of one machine.
+#[derive(Default)]
+pub struct Bus {
+    ram: Vec<RamRegion>,
+    mmio: Vec<MmioRegion>,
+    dirty_code: Vec<u64>,
+}
+
+/// A region could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// Two regions would overlap.
+    #[error("region {name} at {base:#x}+{size:#x} overlaps another region")]
+    Overlap { name: String, base: u64, size: u64 },
+    /// The host could not map the RAM.
+    #[error("cannot map {size} bytes of guest RAM: {source}")]
+    Map { size: u64, source: std::io::Error },
+}
+
+impl Bus {
+    /// An empty address space.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn overlaps(&self, base: u64, size: u64) -> bool {
+        let end = base + size;
+        self.ram
+            .iter()
+            .map(|r| (r.base, r.base + r.ram.len() as u64))
+            .chain(self.mmio.iter().map(|m| (m.base, m.base + m.size)))
+            .any(|(b, e)| base < e && b < end)
+    }
+
+    /// Adds `size` bytes of zeroed RAM at `base` (both page aligned).
+    pub fn add_ram(&mut self, base: u64, size: u64) -> Result<(), BusError> {
+        if self.overlaps(base, size) {
+            return Err(BusError::Overlap { name: "ram".into(), base, size });
+        }
+        let ram = GuestRam::new(size as usize).map_err(|source| BusError::Map { size, source })?;
+        let pages = size.div_ceil(PAGE_SIZE) as usize;
+        self.ram.push(RamRegion { base, ram, code: vec![0; pages.div_ceil(64)] });
+        self.ram.sort_by_key(|r| r.base);
+        Ok(())
+    }
+
+    /// Maps a device at `base`.
+    pub fn add_mmio(&mut self, base: u64, size: u64, device: Box<dyn MmioDevice>) -> Result<(), BusError> {
+        if self.overlaps(base, size) {
+            return Err(BusError::Overlap { name: device.name().to_string(), base, size });
+        }
+        self.mmio.push(MmioRegion { base, size, device });
+        Ok(())
+    }
+
+    /// Finds what lives at `paddr`.
+    pub fn resolve(&mut self, paddr: u64) -> Target {
+        for r in &mut self.ram {
+            let off = paddr.wrapping_sub(r.base);
+            if off < r.ram.len() as u64 {
+                let page = (off >> PAGE_BITS) as usize;
+                let code = r.code[page / 64] & (1 << (page % 64)) != 0;
+                // SAFETY: off is within the mapping.
+                let host = unsafe { r.ram.host_base().add(off as usize) };
+                return Target::Ram { host, code };
+            }
+        }
+        for (i, m) in self.mmio.iter().enumerate() {
+            let off = paddr.wrapping_sub(m.base);
+            if off < m.size {
+                return Target::Mmio { region: i, offset: off };
+            }
+        }
+        Target::Unmapped
+    }
+
+    /// Reads a device register (see [`Target::Mmio`]).
+    pub fn mmio_read(&mut self, region: usize, offset: u64, size: u8) -> u64 {
+        self.mmio[region].device.read(offset, size)
+    }
+
+    /// Writes a device register (see [`Target::Mmio`]).
+    pub fn mmio_write(&mut self, region: usize, offset: u64, size: u8, value: u64) {
+        self.mmio[region].device.write(offset, size, value)
+    }
+
+    /// The device mapped at region index `region`.
+    pub fn mmio_name(&self, region: usize) -> &str {
+        self.mmio[region].device.name()
+    }
+
+    /// The RAM bytes `[paddr, paddr+len)` if they lie in one RAM region.
+    pub fn ram_slice_mut(&mut self, paddr: u64, len: u64) -> Option<&mut [u8]> {
+        let r = self.ram.iter_mut().find(|r| {
+            let off = paddr.wrapping_sub(r.base);
+            off < r.ram.len() as u64 && len <= r.ram.len() as u64 - off
+        })?;
+        let off = (paddr - r.base) as usize;
+        Some(&mut r.ram.bytes_mut()[off..off + len as usize])
+    }
+
+    /// The RAM regions as (base, bytes), lowest first.
+    pub fn ram_regions(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        self.ram.iter().map(|r| (r.base, r.ram.bytes()))
+    }
+
+    fn code_bit(&mut self, paddr: u64) -> Option<(&mut u64, u64)> {
+        let r = self.ram.iter_mut().find(|r| paddr.wrapping_sub(r.base) < r.ram.len() as u64)?;
+        let page = ((paddr - r.base) >> PAGE_BITS) as usize;
+        Some((&mut r.code[page / 64], 1 << (page % 64)))
+    }
+
+    /// Records that the RAM page holding `paddr` now holds translated code:
+    /// writes to it take the slow path from now on. Returns true if the page
+    /// was not marked before (the caller must then drop fast write paths to
+    /// it from the TLB).
+    pub fn mark_code(&mut self, paddr: u64) -> bool {
+        match self.code_bit(paddr) {
+            Some((word, bit)) if *word & bit == 0 => {
+                *word |= bit;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A guest write reached a page marked as code: unmark it and remember
+    /// it for the engine, which drops the page's translations.
+    pub fn note_code_write(&mut self, paddr: u64) {
+        if let Some((word, bit)) = self.code_bit(paddr) {
+            *word &= !bit;
+        }
+        self.dirty_code.push(paddr >> PAGE_BITS << PAGE_BITS);
+    }
+
+    /// Physical pages whose code was overwritten since the last call.
+    pub fn take_dirty_code(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.dirty_code)
+    }
+
+    /// True if code pages were written since the last [`Bus::take_dirty_code`].
+    pub fn has_dirty_code(&self) -> bool {
+        !self.dirty_code.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Reg(u64);
+    impl MmioDevice for Reg {
+        fn name(&self) -> &str {
+            "reg"
+        }
+        fn read(&mut self, _: u64, _: u8) -> u64 {
+            self.0
+        }
+        fn write(&mut self, _: u64, _: u8, v: u64) {
+            self.0 = v
+        }
+    }
+
+    #[test]
+    fn resolves_ram_mmio_and_holes() {
+        let mut bus = Bus::new();
+        bus.add_ram(0x4000_0000, 0x10000).unwrap();
+        bus.add_mmio(0x900_0000, 0x1000, Box::new(Reg(7))).unwrap();
+        assert!(matches!(bus.resolve(0x4000_0004), Target::Ram { code: false, .. }));
+        assert_eq!(bus.resolve(0x900_0010), Target::Mmio { region: 0, offset: 0x10 });
+        assert_eq!(bus.resolve(0x4001_0000), Target::Unmapped);
+        assert_eq!(bus.mmio_read(0, 0, 4), 7);
+        assert!(bus.add_ram(0x4000_8000, 0x1000).is_err());
+    }
+
+    #[test]
+    fn code_pages_are_tracked_until_written() {
+        let mut bus = Bus::new();
+        bus.add_ram(0x4000_0000, 0x10000).unwrap();
+        assert!(bus.mark_code(0x4000_1234));
+        assert!(!bus.mark_code(0x4000_1000));
+        assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: true, .. }));
+        bus.note_code_write(0x4000_1004);
+        assert_eq!(bus.take_dirty_code(), vec![0x4000_1000]);
+        assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: false, .. }));
+    }
+}

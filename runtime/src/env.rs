@@ -1,0 +1,149 @@
+//! The per-vCPU environment that compiled code and the interpreter work on.
+//!
+//! `CpuEnv` is `#[repr(C)]` and its address never changes while a vCPU
+//! exists, so the Cranelift backend can address guest registers, the icount
+//! budget and the TLB at fixed offsets from one pointer.
+
+use crate::bus::Bus;
+use crate::softmmu::{Tlb, MMU_MODES, TLB_ENTRIES};
+
+/// How a block (or a chain of blocks) handed control back to the engine.
+///
+/// Block functions return one of these as a `u32`.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// The block ran to its end; the PC in the CPU state says where next.
+    Next = 0,
+    /// The block would overrun the icount budget; nothing of it ran.
+    Budget = 1,
+    /// An access faulted: `CpuEnv::fault` says how, the PC is the faulting
+    /// instruction's, and icount credits only the instructions before it.
+    Fault = 2,
+    /// Something asked the run loop to look at the machine (an MMIO write,
+    /// a write to translated code); the PC is the next instruction's.
+    Request = 3,
+    /// The block ended in a trap (`CpuEnv::trap`); the PC is the trapping
+    /// instruction's.
+    Trap = 4,
+    /// The guest waits for an interrupt; the PC is the next instruction's.
+    Halt = 5,
+}
+
+impl ExitCode {
+    /// Decodes a block function's return value.
+    pub fn from_u32(v: u32) -> ExitCode {
+        match v {
+            0 => ExitCode::Next,
+            1 => ExitCode::Budget,
+            2 => ExitCode::Fault,
+            3 => ExitCode::Request,
+            4 => ExitCode::Trap,
+            _ => ExitCode::Halt,
+        }
+    }
+}
+
+/// A trap raised by an instruction whose architected effect is to leave the
+/// normal flow (supervisor call, breakpoint, undefined encoding).
+///
+/// `code` is defined per ISA (see e.g. [`crate::arm::trap`]); `arg` is the
+/// instruction's immediate or encoding.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Trap {
+    /// Which trap, per ISA.
+    pub code: u32,
+    /// Immediate operand or encoding of the trapping instruction.
+    pub arg: u32,
+}
+
+/// The kind of memory access that faulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A data read.
+    Read,
+    /// A data write.
+    Write,
+    /// An instruction fetch.
+    Fetch,
+}
+
+/// Why an access faulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The address is not aligned as the instruction requires.
+    Alignment,
+    /// No device or RAM answers at the physical address.
+    External,
+}
+
+/// A guest memory fault, as the runtime reports it to the architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestFault {
+    /// Why.
+    pub kind: FaultKind,
+    /// Read, write or fetch.
+    pub access: Access,
+    /// The guest virtual address of the access.
+    pub vaddr: u64,
+}
+
+/// Everything one vCPU's guest code touches, laid out for compiled code.
+#[repr(C)]
+pub struct CpuEnv<A> {
+    /// The architectural register state (first, so its fields sit at small
+    /// offsets that encode compactly in host instructions).
+    pub arch: A,
+    /// Instructions the engine may still retire before it must return.
+    pub budget: u64,
+    /// Non-zero when the run loop must regain control at the next
+    /// instruction boundary that checks it.
+    pub exit_request: u32,
+    /// Non-zero after a slow-path helper raised a fault (see `fault`).
+    pub fault_pending: u32,
+    /// The trap that ended the last block with [`ExitCode::Trap`].
+    pub trap: Trap,
+    /// The fault that ended the last block with [`ExitCode::Fault`].
+    pub fault: Option<GuestFault>,
+    /// The physical address space, for slow paths. Owned by the run loop.
+    pub bus: *mut Bus,
+    /// The softmmu TLB, one table per MMU mode.
+    pub tlb: [Tlb; MMU_MODES],
+    /// Physical page of each TLB entry (kept apart: the fast path never
+    /// needs it).
+    pub tlb_phys: [[u64; TLB_ENTRIES]; MMU_MODES],
+}
+
+impl<A> CpuEnv<A> {
+    /// A fresh environment with an empty TLB.
+    pub fn new(arch: A, bus: *mut Bus) -> Box<Self> {
+        Box::new(CpuEnv {
+            arch,
+            budget: 0,
+            exit_request: 0,
+            fault_pending: 0,
+            trap: Trap::default(),
+            fault: None,
+            bus,
+            tlb: [Tlb::default(); MMU_MODES],
+            tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],
+        })
+    }
+
+    /// The bus, for slow paths.
+    ///
+    /// # Safety
+    /// `bus` must point at the live bus and no other reference to it may be
+    /// in use (the run loop guarantees both while guest code runs).
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn bus(&self) -> &mut Bus {
+        unsafe { &mut *self.bus }
+    }
+
+    /// Records a fault for the engine to report with [`ExitCode::Fault`].
+    pub fn raise(&mut self, fault: GuestFault) {
+        self.fault = Some(fault);
+        self.fault_pending = 1;
+    }
+}

@@ -1,0 +1,85 @@
+//! The seam between the run loop and the execution engines, and the run
+//! loop that stops at an exact instruction count.
+
+use crate::bus::Bus;
+use crate::env::{CpuEnv, ExitCode, GuestFault, Trap};
+
+/// An execution engine: translates and runs guest code (the interpreter,
+/// the Cranelift JIT, or both tiered).
+///
+/// `execute` must retire instructions until the budget reaches zero or an
+/// exit needs the run loop, and it must stop at exactly zero: when the next
+/// block is longer than the budget left, it runs a shortened one.
+pub trait Engine<A> {
+    /// Runs guest code. Returns [`ExitCode::Budget`] only with the budget
+    /// at zero, and never [`ExitCode::Next`].
+    fn execute(&mut self, env: &mut CpuEnv<A>) -> ExitCode;
+}
+
+/// Why [`RunLoop::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The requested instruction count was reached.
+    Limit,
+    /// An instruction trapped; the PC is the trapping instruction's.
+    Trap(Trap),
+    /// An access faulted; the PC is the faulting instruction's.
+    Fault(GuestFault),
+    /// The guest waits for an interrupt.
+    Halt,
+}
+
+/// One vCPU and its address space, with the retired-instruction count.
+pub struct RunLoop<A> {
+    /// The CPU environment (boxed: compiled code holds its address).
+    pub env: Box<CpuEnv<A>>,
+    /// The address space (boxed: the environment holds its address).
+    pub bus: Box<Bus>,
+    icount: u64,
+}
+
+impl<A> RunLoop<A> {
+    /// Builds the loop around a CPU state and a populated bus.
+    pub fn new(arch: A, mut bus: Box<Bus>) -> Self {
+        let env = CpuEnv::new(arch, &mut *bus);
+        RunLoop { env, bus, icount: 0 }
+    }
+
+    /// Guest instructions retired so far.
+    pub fn icount(&self) -> u64 {
+        self.icount
+    }
+
+    /// Credits an instruction the run loop itself completed (a trap that
+    /// the machine emulated, such as a semihosting call, is credited by
+    /// the block that raised it; this is for the rare instruction that is
+    /// not).
+    pub fn credit(&mut self, n: u64) {
+        self.icount += n;
+    }
+
+    /// Runs until `target` instructions have retired in total, or until
+    /// something needs the caller.
+    pub fn run_until(&mut self, engine: &mut dyn Engine<A>, target: u64) -> Stop {
+        loop {
+            if self.icount >= target {
+                return Stop::Limit;
+            }
+            let budget = target - self.icount;
+            self.env.budget = budget;
+            let code = engine.execute(&mut self.env);
+            self.icount += budget - self.env.budget;
+            match code {
+                ExitCode::Next | ExitCode::Budget => {}
+                ExitCode::Request => self.env.exit_request = 0,
+                ExitCode::Trap => return Stop::Trap(self.env.trap),
+                ExitCode::Fault => {
+                    let fault = self.env.fault.take().expect("fault exit without a fault");
+                    self.env.fault_pending = 0;
+                    return Stop::Fault(fault);
+                }
+                ExitCode::Halt => return Stop::Halt,
+            }
+        }
+    }
+}
