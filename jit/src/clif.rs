@@ -1,0 +1,728 @@
+//! The Cranelift backend: IR blocks to native code.
+//!
+//! Each block becomes one function with Cranelift's `tail` calling
+//! convention, taking the environment pointer and returning an
+//! [`ExitCode`]. Its entry checks and decrements the icount budget; guest
+//! state is read and written at fixed offsets from the environment; memory
+//! accesses inline the softmmu TLB hit path and call the runtime on a miss.
+//! A direct exit loads its chain slot: when the engine has filled it with
+//! the next block's code, the exit is a tail call into that block, so hot
+//! loops run without returning to the dispatcher; the callee's own budget
+//! check ends the chain when the budget runs out.
+//!
+//! Rust enters compiled code through a small trampoline (system calling
+//! convention) compiled once.
+
+use crate::frontend::Guest;
+use crate::ir::{self, BinaryOp, Block, Cmp, Convert, Endian, Inst, Terminal, UnaryOp};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
+use cranelift_module::Module;
+use lockstep_runtime::env::{CpuEnv, EnvLayout, ExitCode};
+use lockstep_runtime::softmmu::{self, layout as tlbl, MemOp, PAGE_MASK, TLB_ENTRIES};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type Trampoline = unsafe extern "C" fn(env: *mut u8, code: *const u8) -> u32;
+
+/// A compiled block: its entry point and its two chain slots.
+pub struct CompiledBlock {
+    code: *const u8,
+    slots: Box<[AtomicU64; 2]>,
+}
+
+impl CompiledBlock {
+    /// The native entry point.
+    pub fn entry(&self) -> *const u8 {
+        self.code
+    }
+    /// Makes direct exit `exit` tail-call `code`.
+    pub fn chain(&self, exit: usize, code: *const u8) {
+        self.slots[exit].store(code as u64, Ordering::Relaxed);
+    }
+    /// Makes direct exit `exit` return to the dispatcher again.
+    pub fn unchain(&self, exit: usize) {
+        self.slots[exit].store(0, Ordering::Relaxed);
+    }
+}
+
+/// The Cranelift compiler and the executable memory it fills.
+pub struct Compiler {
+    module: JITModule,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    block_sig: Signature,
+    helper_sig: Signature,
+    load_sig: Signature,
+    store_sig: Signature,
+    trampoline: Trampoline,
+    layout: EnvLayout,
+    load_helper: u64,
+    store_helper: u64,
+}
+
+fn clty(t: ir::Type) -> types::Type {
+    match t {
+        ir::Type::I8 => types::I8,
+        ir::Type::I16 => types::I16,
+        ir::Type::I32 => types::I32,
+        ir::Type::I64 => types::I64,
+    }
+}
+
+fn intcc(c: Cmp) -> IntCC {
+    match c {
+        Cmp::Eq => IntCC::Equal,
+        Cmp::Ne => IntCC::NotEqual,
+        Cmp::Ult => IntCC::UnsignedLessThan,
+        Cmp::Ule => IntCC::UnsignedLessThanOrEqual,
+        Cmp::Ugt => IntCC::UnsignedGreaterThan,
+        Cmp::Uge => IntCC::UnsignedGreaterThanOrEqual,
+        Cmp::Slt => IntCC::SignedLessThan,
+        Cmp::Sle => IntCC::SignedLessThanOrEqual,
+        Cmp::Sgt => IntCC::SignedGreaterThan,
+        Cmp::Sge => IntCC::SignedGreaterThanOrEqual,
+    }
+}
+
+impl Compiler {
+    /// Sets up Cranelift for the host and compiles the trampoline.
+    pub fn new<G: Guest>() -> Result<Self, String> {
+        let mut flags = settings::builder();
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| e.to_string())?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())?;
+        let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+        let arena = ArenaMemoryProvider::new_with_size(1 << 30).map_err(|e| e.to_string())?;
+        jb.memory_provider(Box::new(arena));
+        let mut module = JITModule::new(jb);
+        let ptr = types::I64;
+
+        let mut block_sig = Signature::new(CallConv::Tail);
+        block_sig.params.push(AbiParam::new(ptr));
+        block_sig.returns.push(AbiParam::new(types::I32));
+        let sys = module.isa().default_call_conv();
+        let mut helper_sig = Signature::new(sys);
+        helper_sig.params.extend([AbiParam::new(ptr); 5]);
+        helper_sig.returns.push(AbiParam::new(types::I64));
+        let mut load_sig = Signature::new(sys);
+        load_sig.params.extend([AbiParam::new(ptr), AbiParam::new(types::I64), AbiParam::new(types::I32)]);
+        load_sig.returns.push(AbiParam::new(types::I64));
+        let mut store_sig = Signature::new(sys);
+        store_sig.params.extend([
+            AbiParam::new(ptr),
+            AbiParam::new(types::I64),
+            AbiParam::new(types::I64),
+            AbiParam::new(types::I32),
+        ]);
+        store_sig.returns.push(AbiParam::new(types::I32));
+
+        // The trampoline: enter(env, code) -> exit code.
+        let mut ctx = module.make_context();
+        let mut fctx = FunctionBuilderContext::new();
+        ctx.func.signature = Signature::new(sys);
+        ctx.func.signature.params.extend([AbiParam::new(ptr), AbiParam::new(ptr)]);
+        ctx.func.signature.returns.push(AbiParam::new(types::I32));
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let env = b.block_params(entry)[0];
+            let code = b.block_params(entry)[1];
+            let sig = b.import_signature(block_sig.clone());
+            let call = b.ins().call_indirect(sig, code, &[env]);
+            let r = b.inst_results(call)[0];
+            b.ins().return_(&[r]);
+            b.seal_all_blocks();
+            b.finalize(module.isa().frontend_config());
+        }
+        let id = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+        module.define_function(id, &mut ctx).map_err(|e| e.to_string())?;
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        let tramp = module.get_finalized_function(id);
+        module.clear_context(&mut ctx);
+        // SAFETY: the function was just compiled with this signature.
+        let trampoline: Trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(tramp) };
+
+        Ok(Compiler {
+            module,
+            ctx,
+            fctx,
+            block_sig,
+            helper_sig,
+            load_sig,
+            store_sig,
+            trampoline,
+            layout: CpuEnv::<G>::layout(),
+            load_helper: softmmu::helper_load::<G> as *const () as u64,
+            store_helper: softmmu::helper_store::<G> as *const () as u64,
+        })
+    }
+
+    /// Runs compiled code on `env` until it returns.
+    pub fn run<A>(&self, block: &CompiledBlock, env: &mut CpuEnv<A>) -> ExitCode {
+        // SAFETY: the code was compiled for this environment's layout.
+        let r = unsafe { (self.trampoline)(env as *mut CpuEnv<A> as *mut u8, block.code) };
+        ExitCode::from_u32(r)
+    }
+
+    /// Compiles `block`, which the engine knows as block `id`.
+    ///
+    /// # Panics
+    /// If Cranelift rejects the function: that is a bug in this backend
+    /// (the IR was verified), never a property of the guest code.
+    pub fn compile<G: Guest>(&mut self, block: &Block, id: u64) -> CompiledBlock {
+        let slots = Box::new([AtomicU64::new(0), AtomicU64::new(0)]);
+        self.ctx.func.signature = self.block_sig.clone();
+        {
+            let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+            let mut l = Lowering {
+                b,
+                block,
+                layout: self.layout,
+                env: Value::from_u32(0),
+                values: vec![None; block.value_types.len()],
+                labels: HashMap::new(),
+                fault_exits: HashMap::new(),
+                id,
+                slots: slots.as_ptr() as u64,
+                block_sig: self.block_sig.clone(),
+                helper_sig: self.helper_sig.clone(),
+                load_sig: self.load_sig.clone(),
+                store_sig: self.store_sig.clone(),
+                load_helper: self.load_helper,
+                store_helper: self.store_helper,
+            };
+            l.lower();
+            let Lowering { b, .. } = l;
+            b.finalize(self.module.isa().frontend_config());
+        }
+        let func_id = self
+            .module
+            .declare_anonymous_function(&self.ctx.func.signature)
+            .expect("declare a block function");
+        if let Err(e) = self.module.define_function(func_id, &mut self.ctx) {
+            panic!("Cranelift rejected block {:#x}: {e:?}\n{}\n{block}", block.key.pc, self.ctx.func.display());
+        }
+        self.module.finalize_definitions().expect("finalize compiled code");
+        let code = self.module.get_finalized_function(func_id);
+        self.module.clear_context(&mut self.ctx);
+        CompiledBlock { code, slots }
+    }
+}
+
+struct Lowering<'a> {
+    b: FunctionBuilder<'a>,
+    block: &'a Block,
+    layout: EnvLayout,
+    env: Value,
+    values: Vec<Option<Value>>,
+    labels: HashMap<u32, cranelift_codegen::ir::Block>,
+    fault_exits: HashMap<u16, cranelift_codegen::ir::Block>,
+    id: u64,
+    slots: u64,
+    block_sig: Signature,
+    helper_sig: Signature,
+    load_sig: Signature,
+    store_sig: Signature,
+    load_helper: u64,
+    store_helper: u64,
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl Lowering<'_> {
+    fn v(&self, v: ir::Value) -> Value {
+        self.values[v.0 as usize].expect("IR value defined before use")
+    }
+
+    fn def(&mut self, v: ir::Value, x: Value) {
+        self.values[v.0 as usize] = Some(x);
+    }
+
+    fn label(&mut self, l: ir::Label) -> cranelift_codegen::ir::Block {
+        if let Some(&b) = self.labels.get(&l.0) {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.labels.insert(l.0, b);
+        b
+    }
+
+    fn ret(&mut self, code: ExitCode) {
+        let c = self.b.ins().iconst(types::I32, code as i64);
+        self.b.ins().return_(&[c]);
+    }
+
+    fn set_pc(&mut self, pc: u64) {
+        let slot = self.block.pc_slot;
+        let v = self.b.ins().iconst(clty(slot.ty), pc as i64);
+        self.b.ins().store(flags(), v, self.env, slot.offset as i32);
+    }
+
+    fn refund(&mut self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let off = self.layout.budget;
+        let budget = self.b.ins().load(types::I64, flags(), self.env, off);
+        let budget = self.b.ins().iadd_imm_s(budget, n as i64);
+        self.b.ins().store(flags(), budget, self.env, off);
+    }
+
+    /// The shared exit for a fault at instruction `insn`.
+    fn fault_exit(&mut self, insn: u16) -> cranelift_codegen::ir::Block {
+        if let Some(&b) = self.fault_exits.get(&insn) {
+            return b;
+        }
+        let cur = self.b.current_block().expect("inside a block");
+        let exit = self.b.create_block();
+        self.b.switch_to_block(exit);
+        self.set_pc(self.block.insn_pcs[insn as usize]);
+        self.refund(u64::from(self.block.len()) - u64::from(insn));
+        self.ret(ExitCode::Fault);
+        self.b.switch_to_block(cur);
+        self.fault_exits.insert(insn, exit);
+        exit
+    }
+
+    fn lower(&mut self) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.env = self.b.block_params(entry)[0];
+        let n = i64::from(self.block.len());
+        let budget = self.b.ins().load(types::I64, flags(), self.env, self.layout.budget);
+        let short = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, budget, n);
+        let out = self.b.create_block();
+        let body = self.b.create_block();
+        self.b.ins().brif(short, out, &[], body, &[]);
+        self.b.switch_to_block(out);
+        self.set_pc(self.block.key.pc);
+        self.ret(ExitCode::Budget);
+        self.b.switch_to_block(body);
+        let left = self.b.ins().iadd_imm_s(budget, -n);
+        self.b.ins().store(flags(), left, self.env, self.layout.budget);
+
+        for op in &self.block.ops {
+            self.lower_op(op);
+        }
+        self.lower_terminal();
+        self.b.seal_all_blocks();
+    }
+
+    fn lower_op(&mut self, op: &ir::Op) {
+        let ty = |v: ir::Value| self.block.ty(v);
+        match &op.inst {
+            Inst::Const { dst, imm } => {
+                let x = self.b.ins().iconst(clty(ty(*dst)), *imm as i64);
+                self.def(*dst, x);
+            }
+            Inst::Get { dst, slot } => {
+                let x = self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32);
+                self.def(*dst, x);
+            }
+            Inst::Set { slot, src } => {
+                let x = self.v(*src);
+                self.b.ins().store(flags(), x, self.env, slot.offset as i32);
+            }
+            Inst::Unary { dst, op, src } => {
+                let a = self.v(*src);
+                let i = self.b.ins();
+                let x = match op {
+                    UnaryOp::Not => i.bnot(a),
+                    UnaryOp::Neg => i.ineg(a),
+                    UnaryOp::Clz => i.clz(a),
+                    UnaryOp::Ctz => i.ctz(a),
+                    UnaryOp::Popcnt => i.popcnt(a),
+                    UnaryOp::Bswap if ty(*src) == ir::Type::I8 => a,
+                    UnaryOp::Bswap => i.bswap(a),
+                    UnaryOp::Bitrev => i.bitrev(a),
+                };
+                self.def(*dst, x);
+            }
+            Inst::Binary { dst, op, a, b } => {
+                let (a, b) = (self.v(*a), self.v(*b));
+                let x = self.binary(*op, clty(ty(*dst)), a, b);
+                self.def(*dst, x);
+            }
+            Inst::AddCarry { dst, a, b, carry_in } => {
+                let t = ty(*a);
+                let (a, b) = (self.v(*a), self.v(*b));
+                let c = self.v(*carry_in);
+                let s = self.sum3(clty(t), a, b, c);
+                // Carry out of the top bit: (a & b) | ((a | b) & !s).
+                let i = self.b.ins();
+                let ab = i.band(a, b);
+                let aob = self.b.ins().bor(a, b);
+                let ns = self.b.ins().bnot(s);
+                let m = self.b.ins().band(aob, ns);
+                let c = self.b.ins().bor(ab, m);
+                let x = self.top_bit(c, t);
+                self.def(*dst, x);
+            }
+            Inst::AddOverflow { dst, a, b, carry_in } => {
+                let t = ty(*a);
+                let (a, b) = (self.v(*a), self.v(*b));
+                let c = self.v(*carry_in);
+                let s = self.sum3(clty(t), a, b, c);
+                // Signed overflow: (a ^ s) & (b ^ s) has the top bit set.
+                let x1 = self.b.ins().bxor(a, s);
+                let x2 = self.b.ins().bxor(b, s);
+                let m = self.b.ins().band(x1, x2);
+                let x = self.top_bit(m, t);
+                self.def(*dst, x);
+            }
+            Inst::Compare { dst, cmp, a, b } => {
+                let (a, b) = (self.v(*a), self.v(*b));
+                let x = self.b.ins().icmp(intcc(*cmp), a, b);
+                self.def(*dst, x);
+            }
+            Inst::Select { dst, cond, a, b } => {
+                let c = self.v(*cond);
+                let (a, b) = (self.v(*a), self.v(*b));
+                let x = self.b.ins().select(c, a, b);
+                self.def(*dst, x);
+            }
+            Inst::Convert { dst, kind, src } => {
+                let a = self.v(*src);
+                let to = clty(ty(*dst));
+                let x = match kind {
+                    Convert::Zext => self.b.ins().uextend(to, a),
+                    Convert::Sext => self.b.ins().sextend(to, a),
+                    Convert::Trunc => self.b.ins().ireduce(to, a),
+                };
+                self.def(*dst, x);
+            }
+            Inst::Load { dst, addr, access } => {
+                let a = self.addr64(*addr);
+                let x = self.load(op.insn, a, *access, clty(ty(*dst)));
+                self.def(*dst, x);
+            }
+            Inst::Store { addr, src, access } => {
+                let a = self.addr64(*addr);
+                let v = self.v(*src);
+                let st = ty(*src);
+                self.store(op.insn, a, v, st, *access);
+            }
+            Inst::Call { dst, helper, args } => {
+                let mut argv = vec![self.env];
+                for a in args {
+                    argv.push(self.v(*a));
+                }
+                while argv.len() < 5 {
+                    argv.push(self.b.ins().iconst(types::I64, 0));
+                }
+                let sig = self.b.import_signature(self.helper_sig.clone());
+                let f = self.b.ins().iconst(types::I64, helper.func as *const () as i64);
+                let call = self.b.ins().call_indirect(sig, f, &argv);
+                let r = self.b.inst_results(call)[0];
+                self.def(*dst, r);
+                if helper.may_fault {
+                    let pending = self.b.ins().load(types::I32, flags(), self.env, self.layout.fault_pending);
+                    self.branch_to_fault(pending, op.insn);
+                }
+            }
+            Inst::Label(l) => {
+                let target = self.label(*l);
+                if !self.b.is_unreachable() {
+                    self.b.ins().jump(target, &[]);
+                }
+                self.b.switch_to_block(target);
+            }
+            Inst::Jump(l) => {
+                let target = self.label(*l);
+                self.b.ins().jump(target, &[]);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+            }
+            Inst::BranchIf { cond, target } => {
+                let c = self.v(*cond);
+                let target = self.label(*target);
+                let next = self.b.create_block();
+                self.b.ins().brif(c, target, &[], next, &[]);
+                self.b.switch_to_block(next);
+            }
+            Inst::ExitIfRequested { next_pc } => {
+                let req = self.b.ins().load(types::I32, flags(), self.env, self.layout.exit_request);
+                let exit = self.b.create_block();
+                let cont = self.b.create_block();
+                self.b.ins().brif(req, exit, &[], cont, &[]);
+                self.b.switch_to_block(exit);
+                self.set_pc(*next_pc);
+                self.refund(u64::from(self.block.len()) - u64::from(op.insn) - 1);
+                self.ret(ExitCode::Request);
+                self.b.switch_to_block(cont);
+            }
+        }
+    }
+
+    fn branch_to_fault(&mut self, cond: Value, insn: u16) {
+        let exit = self.fault_exit(insn);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, exit, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    fn sum3(&mut self, t: types::Type, a: Value, b: Value, c: Value) -> Value {
+        let c = if t == types::I8 { c } else { self.b.ins().uextend(t, c) };
+        let s = self.b.ins().iadd(a, b);
+        self.b.ins().iadd(s, c)
+    }
+
+    fn top_bit(&mut self, v: Value, t: ir::Type) -> Value {
+        let s = self.b.ins().ushr_imm_u(v, i64::from(t.bits() - 1));
+        let s = if t == ir::Type::I8 { s } else { self.b.ins().ireduce(types::I8, s) };
+        self.b.ins().band_imm_s(s, 1)
+    }
+
+    fn binary(&mut self, op: BinaryOp, t: types::Type, a: Value, b: Value) -> Value {
+        let i = self.b.ins();
+        match op {
+            BinaryOp::Add => i.iadd(a, b),
+            BinaryOp::Sub => i.isub(a, b),
+            BinaryOp::Mul => i.imul(a, b),
+            BinaryOp::UMulHi => i.umulhi(a, b),
+            BinaryOp::SMulHi => i.smulhi(a, b),
+            BinaryOp::And => i.band(a, b),
+            BinaryOp::Or => i.bor(a, b),
+            BinaryOp::Xor => i.bxor(a, b),
+            BinaryOp::Shl => i.ishl(a, b),
+            BinaryOp::Lshr => i.ushr(a, b),
+            BinaryOp::Ashr => i.sshr(a, b),
+            BinaryOp::Rotl => i.rotl(a, b),
+            BinaryOp::Rotr => i.rotr(a, b),
+            BinaryOp::UDiv => {
+                // x / 0 = 0: divide by 1 instead and select 0.
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let one = self.b.ins().iconst(t, 1);
+                let safe = self.b.ins().select(zero, one, b);
+                let q = self.b.ins().udiv(a, safe);
+                let z = self.b.ins().iconst(t, 0);
+                self.b.ins().select(zero, z, q)
+            }
+            BinaryOp::SDiv => {
+                // x / 0 = 0 and MIN / -1 = MIN: divide by 1 in both cases.
+                let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                let minus1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+                let min = self.b.ins().iconst(t, (1i64 << (t.bits() - 1)) as u64 as i64 & mask(t));
+                let is_min = self.b.ins().icmp(IntCC::Equal, a, min);
+                let ovf = self.b.ins().band(minus1, is_min);
+                let bad = self.b.ins().bor(zero, ovf);
+                let one = self.b.ins().iconst(t, 1);
+                let safe = self.b.ins().select(bad, one, b);
+                let q = self.b.ins().sdiv(a, safe);
+                let z = self.b.ins().iconst(t, 0);
+                self.b.ins().select(zero, z, q)
+            }
+        }
+    }
+
+    fn addr64(&mut self, a: ir::Value) -> Value {
+        let v = self.v(a);
+        match self.block.ty(a) {
+            ir::Type::I64 => v,
+            _ => self.b.ins().uextend(types::I64, v),
+        }
+    }
+
+    /// The TLB entry address for `addr`, and the value its tag must equal.
+    fn tlb_probe(&mut self, addr: Value, size: u8, align: u8) -> (Value, Value) {
+        let i = self.b.ins().ushr_imm_u(addr, i64::from(lockstep_runtime::bus::PAGE_BITS));
+        let i = self.b.ins().band_imm_s(i, (TLB_ENTRIES - 1) as i64);
+        let off = self.b.ins().ishl_imm_u(i, i64::from(tlbl::ENTRY_SHIFT));
+        let table = i64::from(self.layout.tlb)
+            + i64::from(self.block.mmu_idx) * (TLB_ENTRIES as i64) * i64::from(tlbl::ENTRY_SIZE);
+        let base = self.b.ins().iadd_imm_s(self.env, table);
+        let entry = self.b.ins().iadd(base, off);
+        let last = self.b.ins().iadd_imm_s(addr, i64::from(size) - 1);
+        let mut cmp = self.b.ins().band_imm_s(last, PAGE_MASK as i64);
+        if align > 1 {
+            let low = self.b.ins().band_imm_s(addr, i64::from(align) - 1);
+            cmp = self.b.ins().bor(cmp, low);
+        }
+        (entry, cmp)
+    }
+
+    fn load(&mut self, insn: u16, addr: Value, access: ir::MemAccess, dst: types::Type) -> Value {
+        let (entry, cmp) = self.tlb_probe(addr, access.size, access.align);
+        let tag = self.b.ins().load(types::I64, flags(), entry, tlbl::READ);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, cmp);
+        let hit_b = self.b.create_block();
+        let miss_b = self.b.create_block();
+        let join = self.b.create_block();
+        let raw = self.b.append_block_param(join, types::I64);
+        self.b.ins().brif(hit, hit_b, &[], miss_b, &[]);
+
+        self.b.switch_to_block(hit_b);
+        let addend = self.b.ins().load(types::I64, flags(), entry, tlbl::ADDEND);
+        let host = self.b.ins().iadd(addend, addr);
+        let sty = clty(ir::Type::of_bytes(access.size));
+        let mut v = self.b.ins().load(sty, MemFlagsData::new().with_notrap(), host, 0);
+        if sty != types::I64 {
+            v = self.b.ins().uextend(types::I64, v);
+        }
+        self.b.ins().jump(join, &[v.into()]);
+
+        self.b.switch_to_block(miss_b);
+        let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
+        let op = self.b.ins().iconst(types::I32, i64::from(op));
+        let sig = self.b.import_signature(self.load_sig.clone());
+        let f = self.b.ins().iconst(types::I64, self.load_helper as i64);
+        let call = self.b.ins().call_indirect(sig, f, &[self.env, addr, op]);
+        let r = self.b.inst_results(call)[0];
+        let pending = self.b.ins().load(types::I32, flags(), self.env, self.layout.fault_pending);
+        let exit = self.fault_exit(insn);
+        self.b.ins().brif(pending, exit, &[], join, &[r.into()]);
+
+        self.b.switch_to_block(join);
+        let mut v = if sty == types::I64 { raw } else { self.b.ins().ireduce(sty, raw) };
+        if access.endian == Endian::Big && sty != types::I8 {
+            v = self.b.ins().bswap(v);
+        }
+        if sty == dst {
+            v
+        } else if sty.bits() > dst.bits() {
+            self.b.ins().ireduce(dst, v)
+        } else if access.signed {
+            self.b.ins().sextend(dst, v)
+        } else {
+            self.b.ins().uextend(dst, v)
+        }
+    }
+
+    fn store(&mut self, insn: u16, addr: Value, v: Value, vty: ir::Type, access: ir::MemAccess) {
+        let sty = clty(ir::Type::of_bytes(access.size));
+        let mut v = match vty.bytes().cmp(&access.size) {
+            std::cmp::Ordering::Greater => self.b.ins().ireduce(sty, v),
+            std::cmp::Ordering::Less => self.b.ins().uextend(sty, v),
+            std::cmp::Ordering::Equal => v,
+        };
+        if access.endian == Endian::Big && sty != types::I8 {
+            v = self.b.ins().bswap(v);
+        }
+        let (entry, cmp) = self.tlb_probe(addr, access.size, access.align);
+        let tag = self.b.ins().load(types::I64, flags(), entry, tlbl::WRITE);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, cmp);
+        let hit_b = self.b.create_block();
+        let miss_b = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.ins().brif(hit, hit_b, &[], miss_b, &[]);
+
+        self.b.switch_to_block(hit_b);
+        let addend = self.b.ins().load(types::I64, flags(), entry, tlbl::ADDEND);
+        let host = self.b.ins().iadd(addend, addr);
+        self.b.ins().store(MemFlagsData::new().with_notrap(), v, host, 0);
+        self.b.ins().jump(join, &[]);
+
+        self.b.switch_to_block(miss_b);
+        let v64 = if sty == types::I64 { v } else { self.b.ins().uextend(types::I64, v) };
+        let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
+        let op = self.b.ins().iconst(types::I32, i64::from(op));
+        let sig = self.b.import_signature(self.store_sig.clone());
+        let f = self.b.ins().iconst(types::I64, self.store_helper as i64);
+        let call = self.b.ins().call_indirect(sig, f, &[self.env, addr, v64, op]);
+        let status = self.b.inst_results(call)[0];
+        let exit = self.fault_exit(insn);
+        self.b.ins().brif(status, exit, &[], join, &[]);
+
+        self.b.switch_to_block(join);
+    }
+
+    /// A direct exit through chain slot `exit` to guest `target`.
+    fn direct_exit(&mut self, exit: usize, target: u64) {
+        let slot = self.b.ins().iconst(types::I64, (self.slots + 8 * exit as u64) as i64);
+        let code = self.b.ins().load(types::I64, flags(), slot, 0);
+        let chained = self.b.create_block();
+        let unchained = self.b.create_block();
+        self.b.ins().brif(code, chained, &[], unchained, &[]);
+        self.b.switch_to_block(chained);
+        let sig = self.b.import_signature(self.block_sig.clone());
+        self.b.ins().return_call_indirect(sig, code, &[self.env]);
+        self.b.switch_to_block(unchained);
+        self.set_pc(target);
+        let from = self.b.ins().iconst(types::I64, (self.id << 1 | exit as u64) as i64);
+        self.b.ins().store(flags(), from, self.env, self.layout.exit_from);
+        self.ret(ExitCode::Next);
+    }
+
+    fn lower_terminal(&mut self) {
+        let last = self.block.insn_pcs.len() - 1;
+        let next = self.block.next_pc(last);
+        match self.block.terminal.clone() {
+            Terminal::Jump { target } => self.direct_exit(0, target),
+            Terminal::Branch { cond, taken, not_taken } => {
+                let c = self.v(cond);
+                let t = self.b.create_block();
+                let f = self.b.create_block();
+                self.b.ins().brif(c, t, &[], f, &[]);
+                self.b.switch_to_block(t);
+                self.direct_exit(0, taken);
+                self.b.switch_to_block(f);
+                self.direct_exit(1, not_taken);
+            }
+            Terminal::Indirect { target } => {
+                let v = self.v(target);
+                let slot = self.block.pc_slot;
+                self.b.ins().store(flags(), v, self.env, slot.offset as i32);
+                self.ret(ExitCode::Next);
+            }
+            Terminal::Trap { code, arg, credited, when } => {
+                if let Some(w) = when {
+                    let w = self.v(w);
+                    let taken = self.b.create_block();
+                    let not = self.b.create_block();
+                    self.b.ins().brif(w, taken, &[], not, &[]);
+                    self.b.switch_to_block(not);
+                    self.set_pc(next);
+                    self.ret(ExitCode::Next);
+                    self.b.switch_to_block(taken);
+                }
+                let c = self.b.ins().iconst(types::I32, i64::from(code));
+                self.b.ins().store(flags(), c, self.env, self.layout.trap_code);
+                let a = self.b.ins().iconst(types::I32, i64::from(arg));
+                self.b.ins().store(flags(), a, self.env, self.layout.trap_arg);
+                if !credited {
+                    self.refund(1);
+                }
+                self.set_pc(self.block.insn_pcs[last]);
+                self.ret(ExitCode::Trap);
+            }
+            Terminal::Halt { next_pc, when } => {
+                self.set_pc(next_pc);
+                match when {
+                    None => self.ret(ExitCode::Halt),
+                    Some(w) => {
+                        let w = self.v(w);
+                        let halt = self.b.ins().iconst(types::I32, ExitCode::Halt as i64);
+                        let go = self.b.ins().iconst(types::I32, ExitCode::Next as i64);
+                        let r = self.b.ins().select(w, halt, go);
+                        self.b.ins().return_(&[r]);
+                    }
+                }
+            }
+            Terminal::Exit { next_pc } => {
+                self.set_pc(next_pc);
+                self.ret(ExitCode::Request);
+            }
+        }
+    }
+}
+
+fn mask(t: types::Type) -> i64 {
+    if t.bits() == 64 {
+        -1
+    } else {
+        ((1u64 << t.bits()) - 1) as i64
+    }
+}

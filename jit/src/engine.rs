@@ -1,0 +1,351 @@
+//! The execution engine: block lookup, the translation-block cache,
+//! invalidation of overwritten code, chaining, and the choice of backend.
+//!
+//! Blocks are cached by (physical PC, translation flags). A small
+//! direct-mapped jump cache maps virtual PCs to cached blocks so the common
+//! lookup skips address translation. When guest code is overwritten, the
+//! bus reports the page and every block on it is dropped, with the chains
+//! that lead into it.
+//!
+//! In `jit` mode every block is compiled before it first runs; in `interp`
+//! mode none is. The shortened blocks that make an instruction budget end
+//! exactly (see [`lockstep_runtime::exec::Engine`]) are always interpreted:
+//! they run once, and the interpreter gives the same answers.
+
+use crate::clif::{CompiledBlock, Compiler};
+use crate::frontend::Guest;
+use crate::interp::InterpBlock;
+use crate::ir::Block;
+use lockstep_runtime::bus::{PAGE_BITS, PAGE_SIZE};
+use lockstep_runtime::env::{CpuEnv, ExitCode};
+use lockstep_runtime::exec::Engine;
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Which backend runs guest code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecMode {
+    /// The IR interpreter.
+    Interp,
+    /// Cranelift-compiled code for every block.
+    Jit,
+}
+
+/// What to print while running.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TraceOptions {
+    /// Each block's guest assembly when it is translated.
+    pub in_asm: bool,
+    /// Each block's IR when it is translated.
+    pub op: bool,
+    /// The PC of every block as it is entered from the dispatcher.
+    pub exec: bool,
+}
+
+/// Counters for `lockstep bench` and traces.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineStats {
+    /// Blocks translated into IR (cached ones).
+    pub blocks_translated: u64,
+    /// Guest instructions in those blocks.
+    pub insns_translated: u64,
+    /// Blocks compiled by Cranelift.
+    pub blocks_compiled: u64,
+    /// Time spent lifting to IR.
+    pub translate_time: Duration,
+    /// Time spent in Cranelift.
+    pub compile_time: Duration,
+    /// Blocks dropped because their code was overwritten.
+    pub blocks_invalidated: u64,
+    /// Chain links patched.
+    pub chains: u64,
+}
+
+struct Entry {
+    interp: InterpBlock,
+    compiled: Option<CompiledBlock>,
+    /// Guest pages the block's code lies on.
+    pages: [u64; 2],
+    /// For each direct exit, the block it is chained to.
+    chained_to: [Option<usize>; 2],
+    /// Chains into this block: (block, exit).
+    incoming: Vec<(usize, usize)>,
+}
+
+const JUMP_CACHE: usize = 4096;
+
+/// The engine for guest architecture `G`.
+pub struct GuestEngine<G: Guest> {
+    mode: ExecMode,
+    trace: TraceOptions,
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    by_key: HashMap<(u64, u32), usize>,
+    by_page: HashMap<u64, Vec<usize>>,
+    jump_cache: Vec<(u64, u32, usize)>,
+    compiler: Option<Compiler>,
+    values: Vec<u64>,
+    stats: EngineStats,
+    _guest: std::marker::PhantomData<G>,
+}
+
+/// The engine for 32-bit ARM guests.
+pub type ArmEngine = GuestEngine<lockstep_runtime::arm::ArmCpu>;
+
+/// The engine could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the Cranelift JIT for this host: {0}")]
+pub struct EngineError(pub String);
+
+impl<G: Guest> GuestEngine<G> {
+    /// An engine with an empty cache.
+    pub fn new(mode: ExecMode, trace: TraceOptions) -> Result<Self, EngineError> {
+        let compiler = match mode {
+            ExecMode::Jit => Some(Compiler::new::<G>().map_err(EngineError)?),
+            ExecMode::Interp => None,
+        };
+        Ok(GuestEngine {
+            mode,
+            trace,
+            entries: Vec::new(),
+            free: Vec::new(),
+            by_key: HashMap::new(),
+            by_page: HashMap::new(),
+            jump_cache: vec![(u64::MAX, 0, 0); JUMP_CACHE],
+            compiler,
+            values: Vec::new(),
+            stats: EngineStats::default(),
+            _guest: std::marker::PhantomData,
+        })
+    }
+
+    /// The execution mode.
+    pub fn mode(&self) -> ExecMode {
+        self.mode
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    fn jc_index(pc: u64) -> usize {
+        ((pc >> 2) ^ (pc >> 12)) as usize & (JUMP_CACHE - 1)
+    }
+
+    /// Drops every block on guest physical page `page`.
+    pub fn invalidate_page(&mut self, page: u64) {
+        let Some(ids) = self.by_page.remove(&page) else { return };
+        for id in ids {
+            self.remove(id);
+        }
+    }
+
+    /// Drops every translation.
+    pub fn flush(&mut self) {
+        for id in 0..self.entries.len() {
+            self.remove(id);
+        }
+        self.by_page.clear();
+    }
+
+    fn remove(&mut self, id: usize) {
+        let Some(entry) = self.entries[id].take() else { return };
+        self.stats.blocks_invalidated += 1;
+        let key = (entry.interp.block.key.phys_pc, entry.interp.block.key.flags);
+        self.by_key.remove(&key);
+        for (from, exit) in &entry.incoming {
+            if let Some(f) = self.entries[*from].as_mut() {
+                f.chained_to[*exit] = None;
+                if let Some(c) = &f.compiled {
+                    c.unchain(*exit);
+                }
+            }
+        }
+        for target in entry.chained_to.iter().flatten() {
+            if let Some(t) = self.entries[*target].as_mut() {
+                t.incoming.retain(|&(f, _)| f != id);
+            }
+        }
+        for p in entry.pages {
+            if let Some(list) = self.by_page.get_mut(&p) {
+                list.retain(|&x| x != id);
+            }
+        }
+        for jc in self.jump_cache.iter_mut() {
+            if jc.2 == id {
+                *jc = (u64::MAX, 0, 0);
+            }
+        }
+        self.free.push(id);
+    }
+
+    fn lookup(&mut self, env: &mut CpuEnv<G>) -> Result<usize, ExitCode> {
+        let pc = G::pc(env);
+        let flags = G::tb_flags(env);
+        let jc = Self::jc_index(pc);
+        let (jpc, jflags, jid) = self.jump_cache[jc];
+        if jpc == pc && jflags == flags {
+            return Ok(jid);
+        }
+        let phys = match lockstep_runtime::softmmu::translate_code(env, pc, G::mmu_idx(env)) {
+            Ok(p) => p,
+            Err(f) => {
+                env.raise(f);
+                return Err(ExitCode::Fault);
+            }
+        };
+        let id = match self.by_key.get(&(phys, flags)) {
+            Some(&id) => id,
+            None => self.translate(env)?,
+        };
+        self.jump_cache[jc] = (pc, flags, id);
+        Ok(id)
+    }
+
+    fn lift(&mut self, env: &mut CpuEnv<G>, max: usize) -> Result<Block, ExitCode> {
+        let t0 = Instant::now();
+        let block = match G::translate_block(env, max) {
+            Ok(b) => b,
+            Err(f) => {
+                env.raise(f);
+                return Err(ExitCode::Fault);
+            }
+        };
+        self.stats.translate_time += t0.elapsed();
+        debug_assert_eq!(crate::ir::verify(&block), Ok(()), "{block}");
+        if self.trace.in_asm {
+            let mut out = std::io::stderr().lock();
+            let _ = writeln!(out, "IN: {} instructions at 0x{:x}", block.len(), block.key.pc);
+            for line in G::disassemble(env, &block) {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out);
+        }
+        if self.trace.op {
+            eprintln!("{block}");
+        }
+        Ok(block)
+    }
+
+    fn translate(&mut self, env: &mut CpuEnv<G>) -> Result<usize, ExitCode> {
+        let block = self.lift(env, usize::MAX)?;
+        self.stats.blocks_translated += 1;
+        self.stats.insns_translated += u64::from(block.len());
+        let first = block.key.phys_pc >> PAGE_BITS << PAGE_BITS;
+        let last_byte = block.key.phys_pc + u64::from(block.code_bytes).max(1) - 1;
+        let last = last_byte >> PAGE_BITS << PAGE_BITS;
+        let id = self.free.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            self.entries.len() - 1
+        });
+        let compiled = match &mut self.compiler {
+            Some(c) => {
+                let t0 = Instant::now();
+                let code = c.compile::<G>(&block, id as u64);
+                self.stats.compile_time += t0.elapsed();
+                self.stats.blocks_compiled += 1;
+                Some(code)
+            }
+            None => None,
+        };
+        self.by_key.insert((block.key.phys_pc, block.key.flags), id);
+        for p in [first, last] {
+            let list = self.by_page.entry(p).or_default();
+            if !list.contains(&id) {
+                list.push(id);
+            }
+        }
+        debug_assert!(last - first <= PAGE_SIZE);
+        self.entries[id] = Some(Entry {
+            interp: InterpBlock::new(block),
+            compiled,
+            pages: [first, last],
+            chained_to: [None, None],
+            incoming: Vec::new(),
+        });
+        Ok(id)
+    }
+
+    /// Links the direct exit that just returned to the block that follows.
+    fn try_chain(&mut self, exit_from: u64, to: usize) {
+        if exit_from == u64::MAX {
+            return;
+        }
+        let (from, exit) = ((exit_from >> 1) as usize, (exit_from & 1) as usize);
+        let Some(code) = self.entries[to].as_ref().and_then(|e| e.compiled.as_ref()).map(|c| c.entry()) else {
+            return;
+        };
+        let Some(f) = self.entries.get_mut(from).and_then(|e| e.as_mut()) else { return };
+        if f.chained_to[exit].is_some() {
+            return;
+        }
+        if let Some(c) = &f.compiled {
+            c.chain(exit, code);
+            f.chained_to[exit] = Some(to);
+            self.entries[to].as_mut().expect("live block").incoming.push((from, exit));
+            self.stats.chains += 1;
+        }
+    }
+
+    /// Runs a block of at most `budget` instructions, interpreted and not
+    /// cached, so the budget ends exactly.
+    fn run_tail(&mut self, env: &mut CpuEnv<G>) -> ExitCode {
+        let max = env.budget as usize;
+        let block = match self.lift(env, max) {
+            Ok(b) => b,
+            Err(code) => return code,
+        };
+        InterpBlock::new(block).run(env, &mut self.values)
+    }
+}
+
+impl<G: Guest> Engine<G> for GuestEngine<G> {
+    fn execute(&mut self, env: &mut CpuEnv<G>) -> ExitCode {
+        loop {
+            // SAFETY: the run loop owns the bus while the engine runs.
+            let bus = unsafe { env.bus() };
+            if bus.has_dirty_code() {
+                for page in bus.take_dirty_code() {
+                    self.invalidate_page(page);
+                }
+            }
+            if env.budget == 0 {
+                return ExitCode::Budget;
+            }
+            let id = match self.lookup(env) {
+                Ok(id) => id,
+                Err(code) => return code,
+            };
+            if self.trace.exec {
+                eprintln!("Trace: 0x{:x} [{:x}]", G::pc(env), G::tb_flags(env));
+            }
+            let exit_from = env.exit_from;
+            self.try_chain(exit_from, id);
+            env.exit_from = u64::MAX;
+            let entry = self.entries[id].as_ref().expect("cached block is live");
+            let code = match (&entry.compiled, &self.compiler) {
+                (Some(c), Some(compiler)) => compiler.run(c, env),
+                _ => entry.interp.run(env, &mut self.values),
+            };
+            match code {
+                ExitCode::Next => {}
+                ExitCode::Budget => {
+                    env.exit_from = u64::MAX;
+                    if env.budget == 0 {
+                        return ExitCode::Budget;
+                    }
+                    match self.run_tail(env) {
+                        ExitCode::Next | ExitCode::Budget => {}
+                        other => return other,
+                    }
+                }
+                other => {
+                    env.exit_from = u64::MAX;
+                    return other;
+                }
+            }
+        }
+    }
+}

@@ -106,6 +106,9 @@ pub struct CpuEnv<A> {
     pub trap: Trap,
     /// The fault that ended the last block with [`ExitCode::Fault`].
     pub fault: Option<GuestFault>,
+    /// Engine scratch: which direct exit of which compiled block returned
+    /// last (`block << 1 | exit`), so the engine can chain it.
+    pub exit_from: u64,
     /// The physical address space, for slow paths. Owned by the run loop.
     pub bus: *mut Bus,
     /// The softmmu TLB, one table per MMU mode.
@@ -125,6 +128,7 @@ impl<A> CpuEnv<A> {
             fault_pending: 0,
             trap: Trap::default(),
             fault: None,
+            exit_from: u64::MAX,
             bus,
             tlb: [Tlb::default(); MMU_MODES],
             tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],
@@ -145,5 +149,40 @@ impl<A> CpuEnv<A> {
     pub fn raise(&mut self, fault: GuestFault) {
         self.fault = Some(fault);
         self.fault_pending = 1;
+    }
+}
+
+/// Byte offsets of the environment fields compiled code touches.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvLayout {
+    /// `budget` (u64).
+    pub budget: i32,
+    /// `exit_request` (u32).
+    pub exit_request: i32,
+    /// `fault_pending` (u32).
+    pub fault_pending: i32,
+    /// `trap.code` (u32).
+    pub trap_code: i32,
+    /// `trap.arg` (u32).
+    pub trap_arg: i32,
+    /// `exit_from` (u64).
+    pub exit_from: i32,
+    /// The first TLB table.
+    pub tlb: i32,
+}
+
+impl<A> CpuEnv<A> {
+    /// The layout for this architecture's environment.
+    pub fn layout() -> EnvLayout {
+        use std::mem::offset_of;
+        EnvLayout {
+            budget: offset_of!(Self, budget) as i32,
+            exit_request: offset_of!(Self, exit_request) as i32,
+            fault_pending: offset_of!(Self, fault_pending) as i32,
+            trap_code: (offset_of!(Self, trap) + offset_of!(Trap, code)) as i32,
+            trap_arg: (offset_of!(Self, trap) + offset_of!(Trap, arg)) as i32,
+            exit_from: offset_of!(Self, exit_from) as i32,
+            tlb: offset_of!(Self, tlb) as i32,
+        }
     }
 }
