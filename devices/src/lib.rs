@@ -1,1 +1,4 @@
-//! placeholder
+//! Lockstep's device models, one file each, behind the runtime's
+//! [`lockstep_runtime::MmioDevice`] trait.
+
+pub mod pl011;

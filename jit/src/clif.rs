@@ -95,6 +95,8 @@ impl Compiler {
     pub fn new<G: Guest>() -> Result<Self, String> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        // Tail calls (block chaining) need frame pointers on x86-64.
+        flags.set("preserve_frame_pointers", "true").map_err(|e| e.to_string())?;
         let isa = cranelift_native::builder()
             .map_err(|e| e.to_string())?
             .finish(settings::Flags::new(flags))
@@ -280,20 +282,26 @@ impl Lowering<'_> {
         self.b.ins().store(flags(), budget, self.env, off);
     }
 
-    /// The shared exit for a fault at instruction `insn`.
+    /// The shared exit for a fault at instruction `insn` (filled in by
+    /// [`Lowering::emit_fault_exits`] once the body is lowered).
     fn fault_exit(&mut self, insn: u16) -> cranelift_codegen::ir::Block {
         if let Some(&b) = self.fault_exits.get(&insn) {
             return b;
         }
-        let cur = self.b.current_block().expect("inside a block");
         let exit = self.b.create_block();
-        self.b.switch_to_block(exit);
-        self.set_pc(self.block.insn_pcs[insn as usize]);
-        self.refund(u64::from(self.block.len()) - u64::from(insn));
-        self.ret(ExitCode::Fault);
-        self.b.switch_to_block(cur);
         self.fault_exits.insert(insn, exit);
         exit
+    }
+
+    fn emit_fault_exits(&mut self) {
+        let mut exits: Vec<(u16, cranelift_codegen::ir::Block)> = self.fault_exits.iter().map(|(&i, &b)| (i, b)).collect();
+        exits.sort_by_key(|&(i, _)| i);
+        for (insn, exit) in exits {
+            self.b.switch_to_block(exit);
+            self.set_pc(self.block.insn_pcs[insn as usize]);
+            self.refund(u64::from(self.block.len()) - u64::from(insn));
+            self.ret(ExitCode::Fault);
+        }
     }
 
     fn lower(&mut self) {
@@ -318,6 +326,7 @@ impl Lowering<'_> {
             self.lower_op(op);
         }
         self.lower_terminal();
+        self.emit_fault_exits();
         self.b.seal_all_blocks();
     }
 

@@ -1,0 +1,3 @@
+//! Guest image loaders.
+
+pub mod elf;

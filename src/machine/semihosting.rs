@@ -1,0 +1,81 @@
+//! ARM semihosting: the guest asks the host for console output and to
+//! exit, through `SVC 0x123456` (A32).
+//!
+//! Implemented calls: SYS_WRITEC, SYS_WRITE0, SYS_EXIT and
+//! SYS_EXIT_EXTENDED. Output goes to the machine's semihosting console
+//! (standard error, as QEMU's). Calls that would read host state (files,
+//! clock, command line) are refused: they would make the run depend on the
+//! host, and the replay layer does not carry them yet.
+
+use lockstep_runtime::arm::ArmCpu;
+use lockstep_runtime::env::CpuEnv;
+use lockstep_runtime::softmmu::{self, MemOp};
+use std::io::Write;
+
+/// The A32 SVC immediate that marks a semihosting call.
+pub const A32_SVC_IMM: u32 = 0x12_3456;
+
+const SYS_WRITEC: u32 = 0x03;
+const SYS_WRITE0: u32 = 0x04;
+const SYS_EXIT: u32 = 0x18;
+const SYS_EXIT_EXTENDED: u32 = 0x20;
+const ADP_STOPPED_APPLICATION_EXIT: u32 = 0x2_0026;
+
+/// What a semihosting call asks of the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Continue after the call.
+    Continue,
+    /// Stop the machine with this exit status.
+    Exit(i32),
+    /// The call is not supported or its arguments are unreadable.
+    Error(String),
+}
+
+fn read_u32(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u32> {
+    let op = MemOp { size: 4, align: 1, mmu_idx: env.arch.mmu_idx() as u8 };
+    softmmu::read(env, u64::from(addr), op).ok().map(|v| v as u32)
+}
+
+fn read_u8(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u8> {
+    let op = MemOp { size: 1, align: 1, mmu_idx: env.arch.mmu_idx() as u8 };
+    softmmu::read(env, u64::from(addr), op).ok().map(|v| v as u8)
+}
+
+/// Performs the call described by r0 (operation) and r1 (parameter).
+pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
+    let op = env.arch.regs[0];
+    let arg = env.arch.regs[1];
+    match op {
+        SYS_WRITEC => match read_u8(env, arg) {
+            Some(c) => {
+                let _ = out.write_all(&[c]);
+                let _ = out.flush();
+                Request::Continue
+            }
+            None => Request::Error(format!("SYS_WRITEC: cannot read the character at {arg:#x}")),
+        },
+        SYS_WRITE0 => {
+            let mut s = Vec::new();
+            let mut a = arg;
+            loop {
+                match read_u8(env, a) {
+                    Some(0) => break,
+                    Some(c) => s.push(c),
+                    None => return Request::Error(format!("SYS_WRITE0: cannot read the string at {a:#x}")),
+                }
+                a = a.wrapping_add(1);
+            }
+            let _ = out.write_all(&s);
+            let _ = out.flush();
+            Request::Continue
+        }
+        SYS_EXIT => Request::Exit(if arg == ADP_STOPPED_APPLICATION_EXIT { 0 } else { 1 }),
+        SYS_EXIT_EXTENDED => match (read_u32(env, arg), read_u32(env, arg.wrapping_add(4))) {
+            (Some(ADP_STOPPED_APPLICATION_EXIT), Some(code)) => Request::Exit(code as i32),
+            (Some(_), Some(_)) => Request::Exit(1),
+            _ => Request::Error(format!("SYS_EXIT_EXTENDED: cannot read the parameter block at {arg:#x}")),
+        },
+        _ => Request::Error(format!("semihosting operation {op:#x} is not supported")),
+    }
+}
