@@ -1,0 +1,140 @@
+//! Shared helpers for the end-to-end tests: building the guest programs,
+//! running them on Lockstep with captured consoles, and on QEMU.
+
+#![allow(dead_code)]
+
+pub mod randgen;
+
+use lockstep::machine::{ArmVirt, MachineConfig, Outcome};
+use lockstep_jit::engine::{ExecMode, TraceOptions};
+use lockstep_runtime::arm::ArmCpu;
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+use std::sync::Mutex;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the guest programs are built.
+pub fn guest_dir() -> PathBuf {
+    std::env::var_os("LOCKSTEP_GUEST_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target/guest"))
+}
+
+static BUILD: Mutex<bool> = Mutex::new(false);
+
+/// Builds the guest programs (once per test binary). Fails with a clear
+/// message when the cross toolchain is missing.
+pub fn build_guests() -> PathBuf {
+    let mut built = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    if !*built {
+        let cc = "arm-linux-gnueabihf-gcc";
+        let found = Command::new(cc).arg("--version").output().is_ok_and(|o| o.status.success());
+        assert!(found, "{cc} is not installed: run scripts/test.sh, which installs Debian's cross toolchain");
+        let out = Command::new("make")
+            .args(["-s", "-C"])
+            .arg(root().join("tests/guest"))
+            .arg(format!("OUT={}", guest_dir().display()))
+            .output()
+            .expect("run make");
+        assert!(out.status.success(), "building guest programs failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        *built = true;
+    }
+    guest_dir()
+}
+
+/// A guest test program's path.
+pub fn guest(name: &str) -> PathBuf {
+    build_guests().join("tests").join(format!("{name}.elf"))
+}
+
+/// An example workload's path.
+pub fn example(name: &str) -> PathBuf {
+    build_guests().join("examples").join(format!("{name}.elf"))
+}
+
+#[derive(Clone, Default)]
+struct Capture(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a Lockstep run leaves behind that the tests compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// Why it stopped.
+    pub outcome: Outcome,
+    /// UART output.
+    pub uart: String,
+    /// Semihosting console output.
+    pub semihost: String,
+    /// Instructions retired.
+    pub icount: u64,
+    /// Final CPU state.
+    pub cpu: ArmCpu,
+}
+
+/// Builds the machine for `elf`.
+pub fn machine(elf: &Path, exec: ExecMode) -> (ArmVirt, impl Fn() -> (String, String)) {
+    let cfg = MachineConfig {
+        memory: 128 << 20,
+        kernel: elf.to_path_buf(),
+        semihosting: true,
+        exec,
+        trace: TraceOptions::default(),
+    };
+    let (uart, semi) = (Capture::default(), Capture::default());
+    let m = ArmVirt::new(&cfg, Box::new(uart.clone()), Box::new(semi.clone())).expect("machine starts");
+    let read = move || {
+        (String::from_utf8_lossy(&uart.0.borrow()).into_owned(), String::from_utf8_lossy(&semi.0.borrow()).into_owned())
+    };
+    (m, read)
+}
+
+/// Runs `elf` to completion (or `limit` instructions) on Lockstep.
+pub fn run_lockstep(elf: &Path, exec: ExecMode, limit: Option<u64>) -> RunResult {
+    let (mut m, read) = machine(elf, exec);
+    let outcome = m.run(limit);
+    let (uart, semihost) = read();
+    RunResult { outcome, uart, semihost, icount: m.icount(), cpu: m.cpu().clone() }
+}
+
+/// Runs `elf` on both backends and asserts they agree on everything.
+pub fn run_both(elf: &Path) -> RunResult {
+    let a = run_lockstep(elf, ExecMode::Interp, None);
+    let b = run_lockstep(elf, ExecMode::Jit, None);
+    assert_eq!(a, b, "interpreter and JIT disagree on {}", elf.display());
+    a
+}
+
+/// Output of a QEMU run: (exit status, stdout = UART, stderr = semihosting).
+pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
+    let qemu = "qemu-system-arm";
+    if Command::new(qemu).arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "{qemu} missing in CI: scripts/test.sh installs it");
+        eprintln!("note: {qemu} is not installed; skipping the QEMU comparison");
+        return None;
+    }
+    let out = Command::new("timeout")
+        .args(["60", qemu, "-M", "virt", "-cpu", "cortex-a15", "-nographic", "-semihosting", "-monitor", "none", "-kernel"])
+        .arg(elf)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run qemu");
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
