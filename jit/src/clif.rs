@@ -21,12 +21,17 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
+use crate::codemem::CodeArena;
+use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 use lockstep_runtime::env::{CpuEnv, EnvLayout, ExitCode};
 use lockstep_runtime::softmmu::{self, layout as tlbl, MemOp, PAGE_MASK, TLB_ENTRIES};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Executable memory per compiler; when it is full the engine drops every
+/// translation and starts a new compiler.
+pub const CODE_ARENA_BYTES: usize = 256 << 20;
 
 type Trampoline = unsafe extern "C" fn(env: *mut u8, code: *const u8) -> u32;
 
@@ -102,7 +107,7 @@ impl Compiler {
             .finish(settings::Flags::new(flags))
             .map_err(|e| e.to_string())?;
         let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        let arena = ArenaMemoryProvider::new_with_size(1 << 30).map_err(|e| e.to_string())?;
+        let arena = CodeArena::new(CODE_ARENA_BYTES).map_err(|e| e.to_string())?;
         jb.memory_provider(Box::new(arena));
         let mut module = JITModule::new(jb);
         let ptr = types::I64;
@@ -176,12 +181,13 @@ impl Compiler {
         ExitCode::from_u32(r)
     }
 
-    /// Compiles `block`, which the engine knows as block `id`.
+    /// Compiles `block`, which the engine knows as block `id`. Returns
+    /// `None` when the code memory is full.
     ///
     /// # Panics
     /// If Cranelift rejects the function: that is a bug in this backend
     /// (the IR was verified), never a property of the guest code.
-    pub fn compile<G: Guest>(&mut self, block: &Block, id: u64) -> CompiledBlock {
+    pub fn compile<G: Guest>(&mut self, block: &Block, id: u64) -> Option<CompiledBlock> {
         let slots = Box::new([AtomicU64::new(0), AtomicU64::new(0)]);
         self.ctx.func.signature = self.block_sig.clone();
         {
@@ -211,13 +217,18 @@ impl Compiler {
             .module
             .declare_anonymous_function(&self.ctx.func.signature)
             .expect("declare a block function");
-        if let Err(e) = self.module.define_function(func_id, &mut self.ctx) {
-            panic!("Cranelift rejected block {:#x}: {e:?}\n{}\n{block}", block.key.pc, self.ctx.func.display());
+        match self.module.define_function(func_id, &mut self.ctx) {
+            Ok(()) => {}
+            Err(cranelift_module::ModuleError::Allocation { .. }) => {
+                self.module.clear_context(&mut self.ctx);
+                return None;
+            }
+            Err(e) => panic!("Cranelift rejected block {:#x}: {e:?}\n{}\n{block}", block.key.pc, self.ctx.func.display()),
         }
         self.module.finalize_definitions().expect("finalize compiled code");
         let code = self.module.get_finalized_function(func_id);
         self.module.clear_context(&mut self.ctx);
-        CompiledBlock { code, slots }
+        Some(CompiledBlock { code, slots })
     }
 }
 

@@ -60,6 +60,8 @@ pub struct EngineStats {
     pub blocks_invalidated: u64,
     /// Chain links patched.
     pub chains: u64,
+    /// Times the code memory filled up and every translation was dropped.
+    pub code_flushes: u64,
 }
 
 struct Entry {
@@ -240,16 +242,11 @@ impl<G: Guest> GuestEngine<G> {
             self.entries.push(None);
             self.entries.len() - 1
         });
-        let compiled = match &mut self.compiler {
-            Some(c) => {
-                let t0 = Instant::now();
-                let code = c.compile::<G>(&block, id as u64);
-                self.stats.compile_time += t0.elapsed();
-                self.stats.blocks_compiled += 1;
-                Some(code)
-            }
-            None => None,
+        let compiled = match self.compiler.is_some() {
+            true => Some(self.compile(&block, id)?),
+            false => None,
         };
+        lockstep_runtime::softmmu::protect_code(env, block.key.phys_pc, u64::from(block.code_bytes));
         self.by_key.insert((block.key.phys_pc, block.key.flags), id);
         for p in [first, last] {
             let list = self.by_page.entry(p).or_default();
@@ -266,6 +263,29 @@ impl<G: Guest> GuestEngine<G> {
             incoming: Vec::new(),
         });
         Ok(id)
+    }
+
+    /// Compiles `block`; when the code memory is full, drops every
+    /// translation, starts a fresh compiler and tries again.
+    fn compile(&mut self, block: &Block, id: usize) -> Result<CompiledBlock, ExitCode> {
+        for attempt in 0..2 {
+            let compiler = self.compiler.as_mut().expect("JIT mode");
+            let t0 = Instant::now();
+            let code = compiler.compile::<G>(block, id as u64);
+            self.stats.compile_time += t0.elapsed();
+            if let Some(code) = code {
+                self.stats.blocks_compiled += 1;
+                return Ok(code);
+            }
+            assert_eq!(attempt, 0, "one block does not fit in an empty code arena");
+            // Nothing may refer to the old code: drop every block (and so
+            // every chain) before the old compiler's memory goes.
+            self.flush();
+            self.stats.code_flushes += 1;
+            self.compiler = None;
+            self.compiler = Some(Compiler::new::<G>().expect("the JIT started once, so it starts again"));
+        }
+        unreachable!()
     }
 
     /// Links the direct exit that just returned to the block that follows.

@@ -6,6 +6,7 @@
 //! [`clif`] → run by [`engine::ArmEngine`] under the runtime's run loop.
 
 pub mod clif;
+pub mod codemem;
 pub mod engine;
 pub mod frontend;
 pub mod interp;

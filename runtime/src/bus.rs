@@ -30,6 +30,9 @@ struct RamRegion {
     code: Vec<u64>,
 }
 
+/// Bytes per code-tracking granule: a page holds 64 of them, one bit each.
+pub const CODE_GRANULE: u64 = PAGE_SIZE / 64;
+
 struct MmioRegion {
     base: u64,
     size: u64,
@@ -52,6 +55,9 @@ pub enum Target {
 pub struct Bus {
     ram: Vec<RamRegion>,
     mmio: Vec<MmioRegion>,
+    /// For each page marked as code, which granules hold translated code.
+    /// Only looked up by key, never iterated.
+    code_granules: std::collections::HashMap<u64, u64>,
     dirty_code: Vec<u64>,
 }
 
@@ -159,27 +165,57 @@ impl Bus {
         Some((&mut r.code[page / 64], 1 << (page % 64)))
     }
 
-    /// Records that the RAM page holding `paddr` now holds translated code:
-    /// writes to it take the slow path from now on. Returns true if the page
-    /// was not marked before (the caller must then drop fast write paths to
-    /// it from the TLB).
-    pub fn mark_code(&mut self, paddr: u64) -> bool {
-        match self.code_bit(paddr) {
-            Some((word, bit)) if *word & bit == 0 => {
-                *word |= bit;
-                true
+    /// Records that `[paddr, paddr+len)` (within one or two pages) holds
+    /// translated code: writes to its pages take the slow path from now on.
+    /// Returns the pages that were not marked before (the caller must drop
+    /// fast write paths to them from the TLB).
+    pub fn mark_code(&mut self, paddr: u64, len: u64) -> Vec<u64> {
+        let mut newly = Vec::new();
+        let end = paddr + len.max(1);
+        let mut a = paddr;
+        while a < end {
+            let page = a & !(PAGE_SIZE - 1);
+            let stop = end.min(page + PAGE_SIZE);
+            let first = (a - page) / CODE_GRANULE;
+            let last = (stop - 1 - page) / CODE_GRANULE;
+            let bits = (u64::MAX >> (63 - (last - first))) << first;
+            *self.code_granules.entry(page).or_insert(0) |= bits;
+            if let Some((word, bit)) = self.code_bit(page) {
+                if *word & bit == 0 {
+                    *word |= bit;
+                    newly.push(page);
+                }
             }
-            _ => false,
+            a = stop;
         }
+        newly
     }
 
-    /// A guest write reached a page marked as code: unmark it and remember
-    /// it for the engine, which drops the page's translations.
-    pub fn note_code_write(&mut self, paddr: u64) {
-        if let Some((word, bit)) = self.code_bit(paddr) {
+    /// A guest write of `size` bytes at `paddr` reached a page marked as
+    /// code. If it overlaps translated code, the page is unmarked and
+    /// remembered for the engine (which drops the page's translations) and
+    /// true is returned; a write to data that merely shares the page
+    /// changes nothing.
+    pub fn note_code_write(&mut self, paddr: u64, size: u64) -> bool {
+        let page = paddr & !(PAGE_SIZE - 1);
+        let first = (paddr - page) / CODE_GRANULE;
+        let last = ((paddr + size - 1).min(page + PAGE_SIZE - 1) - page) / CODE_GRANULE;
+        let bits = (u64::MAX >> (63 - (last - first))) << first;
+        let granules = self.code_granules.get(&page).copied().unwrap_or(u64::MAX);
+        if granules & bits == 0 {
+            return false;
+        }
+        self.code_granules.remove(&page);
+        if let Some((word, bit)) = self.code_bit(page) {
             *word &= !bit;
         }
-        self.dirty_code.push(paddr >> PAGE_BITS << PAGE_BITS);
+        self.dirty_code.push(page);
+        true
+    }
+
+    /// Whether the page holding `paddr` is marked as holding code.
+    pub fn is_code(&mut self, paddr: u64) -> bool {
+        self.code_bit(paddr).is_some_and(|(word, bit)| *word & bit != 0)
     }
 
     /// Physical pages whose code was overwritten since the last call.
@@ -223,14 +259,20 @@ mod tests {
     }
 
     #[test]
-    fn code_pages_are_tracked_until_written() {
+    fn code_pages_are_tracked_until_their_code_is_written() {
         let mut bus = Bus::new();
         bus.add_ram(0x4000_0000, 0x10000).unwrap();
-        assert!(bus.mark_code(0x4000_1234));
-        assert!(!bus.mark_code(0x4000_1000));
+        assert_eq!(bus.mark_code(0x4000_1234, 8), vec![0x4000_1000]);
+        assert_eq!(bus.mark_code(0x4000_1000, 4), vec![]);
         assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: true, .. }));
-        bus.note_code_write(0x4000_1004);
+        // Data sharing the page: no invalidation, the page stays marked.
+        assert!(!bus.note_code_write(0x4000_1800, 4));
+        assert!(!bus.has_dirty_code());
+        // A write into the code granule.
+        assert!(bus.note_code_write(0x4000_1238, 2));
         assert_eq!(bus.take_dirty_code(), vec![0x4000_1000]);
         assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: false, .. }));
+        // A block crossing into the next page marks both.
+        assert_eq!(bus.mark_code(0x4000_2ff8, 16), vec![0x4000_2000, 0x4000_3000]);
     }
 }

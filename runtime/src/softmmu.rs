@@ -255,11 +255,11 @@ pub fn slow_write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op:
     let bus = unsafe { env.bus() };
     match bus.resolve(paddr) {
         Target::Ram { host, code } => {
-            if code {
-                bus.note_code_write(paddr);
+            let still_code = code && !bus.note_code_write(paddr, u64::from(op.size));
+            if code && !still_code {
                 env.exit_request = 1;
             }
-            fill(env, vaddr, paddr, op.mmu_idx as usize, host, false);
+            fill(env, vaddr, paddr, op.mmu_idx as usize, host, still_code);
             // SAFETY: the access lies within one page of RAM.
             unsafe { host_write(host, op.size, value) };
             Ok(())
@@ -273,20 +273,23 @@ pub fn slow_write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op:
     }
 }
 
-/// Translates an instruction fetch address to a physical address in RAM and
-/// marks its page as holding code. Code can only be fetched from RAM.
+/// Translates an instruction fetch address to a physical address in RAM.
+/// Code can only be fetched from RAM.
 pub fn translate_code<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, mmu_idx: usize) -> Result<u64, GuestFault> {
     let paddr = A::translate(env, vaddr, Access::Fetch, mmu_idx)?;
     // SAFETY: the run loop owns the bus while guest code runs.
-    let bus = unsafe { env.bus() };
-    match bus.resolve(paddr) {
-        Target::Ram { .. } => {
-            if bus.mark_code(paddr) {
-                protect_code_page(env, paddr & PAGE_MASK);
-            }
-            Ok(paddr)
-        }
+    match unsafe { env.bus() }.resolve(paddr) {
+        Target::Ram { .. } => Ok(paddr),
         _ => Err(GuestFault { kind: FaultKind::External, access: Access::Fetch, vaddr }),
+    }
+}
+
+/// Records that `[paddr, paddr+len)` holds translated code, so that writes
+/// to it are caught, and drops fast write paths to pages newly marked.
+pub fn protect_code<A>(env: &mut CpuEnv<A>, paddr: u64, len: u64) {
+    // SAFETY: the run loop owns the bus while guest code runs.
+    for page in unsafe { env.bus() }.mark_code(paddr, len) {
+        protect_code_page(env, page);
     }
 }
 
@@ -390,10 +393,16 @@ mod tests {
     fn code_pages_lose_their_fast_write_path() {
         let (_bus, mut env) = setup();
         write(&mut env, 0x4000_1000, 1, W).unwrap();
-        translate_code(&mut env, 0x4000_1000, 0).unwrap();
+        protect_code(&mut env, 0x4000_1000, 8);
         assert_eq!(env.tlb[0].entries[1].write, TLB_INVALID);
+        // Data on the same page: written through the slow path, no exit.
+        write(&mut env, 0x4000_1800, 2, W).unwrap();
+        assert_eq!(env.exit_request, 0);
+        assert_eq!(env.tlb[0].entries[1].write, TLB_INVALID);
+        // The code itself.
         write(&mut env, 0x4000_1004, 2, W).unwrap();
         assert_eq!(env.exit_request, 1);
         assert_eq!(unsafe { env.bus() }.take_dirty_code(), vec![0x4000_1000]);
+        assert_eq!(read(&mut env, 0x4000_1800, W).unwrap(), 2);
     }
 }
