@@ -1,0 +1,154 @@
+//! Exact icount, precise faults and the guest-level reports that stand in
+//! for exceptions until the system architecture is modelled. Programs are
+//! hand-encoded so the expected instruction counts are known.
+
+mod common;
+
+use common::{elf_from_words, run_lockstep};
+use lockstep::machine::Outcome;
+use lockstep_jit::engine::ExecMode;
+use lockstep_runtime::env::{Access, FaultKind, GuestFault};
+
+const BASE: u32 = 0x4010_0000;
+
+fn both(name: &str, words: &[u32]) -> common::RunResult {
+    let elf = elf_from_words(name, words);
+    let a = run_lockstep(&elf, ExecMode::Interp, Some(1_000_000));
+    let b = run_lockstep(&elf, ExecMode::Jit, Some(1_000_000));
+    assert_eq!(a, b, "{name}: backends differ");
+    a
+}
+
+#[test]
+fn a_faulting_load_credits_only_the_instructions_before_it() {
+    let r = both(
+        "fault-load",
+        &[
+            0xe3a0_0001, // mov r0, #1
+            0xe3a0_1002, // mov r1, #2
+            0xe3a0_2a01, // mov r2, #0x1000 (nothing is mapped there)
+            0xe492_3004, // ldr r3, [r2], #4
+            0xe3a0_0009, // mov r0, #9 (never reached)
+        ],
+    );
+    assert_eq!(
+        r.outcome,
+        Outcome::Fault { pc: BASE + 12, fault: GuestFault { kind: FaultKind::External, access: Access::Read, vaddr: 0x1000 } }
+    );
+    assert_eq!(r.icount, 3);
+    assert_eq!(&r.cpu.regs[..4], &[1, 2, 0x1000, 0], "no writeback, no load");
+    assert_eq!(r.cpu.regs[15], BASE + 12);
+}
+
+#[test]
+fn a_faulting_store_multiple_leaves_the_base_alone() {
+    let r = both(
+        "fault-stm",
+        &[
+            0xe3a0_2a01, // mov r2, #0x1000
+            0xe922_0003, // stmdb r2!, {r0, r1}
+        ],
+    );
+    assert!(matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 4 && fault.access == Access::Write));
+    assert_eq!(r.icount, 1);
+    assert_eq!(r.cpu.regs[2], 0x1000);
+}
+
+#[test]
+fn misaligned_doubleword_load_is_an_alignment_fault() {
+    let r = both(
+        "fault-align",
+        &[
+            0xe300_2002, // movw r2, #2
+            0xe344_2010, // movt r2, #0x4010
+            0xe1c2_00d0, // ldrd r0, r1, [r2]
+        ],
+    );
+    assert_eq!(
+        r.outcome,
+        Outcome::Fault { pc: BASE + 8, fault: GuestFault { kind: FaultKind::Alignment, access: Access::Read, vaddr: u64::from(BASE + 2) } }
+    );
+    assert_eq!(r.icount, 2);
+}
+
+#[test]
+fn undefined_instruction_is_reported_with_its_encoding() {
+    let r = both("undef", &[0xe3a0_0005, 0xe7f1_23f4]); // mov r0, #5; udf #0x1234
+    assert_eq!(r.outcome, Outcome::Undefined { pc: BASE + 4, word: 0xe7f1_23f4, thumb: false });
+    assert_eq!(r.icount, 1, "the undefined instruction is not credited");
+    assert!(r.outcome.to_string().contains("UNDEF at pc 0x40100004: encoding 0xe7f123f4"), "{}", r.outcome);
+}
+
+#[test]
+fn unpredictable_encodings_are_undefined_not_guessed() {
+    // ldr r0, [r0], #4: writeback to the loaded register.
+    let r = both("unpredictable", &[0xe490_0004]);
+    assert_eq!(r.outcome, Outcome::Undefined { pc: BASE, word: 0xe490_0004, thumb: false });
+    assert_eq!(r.icount, 0);
+}
+
+#[test]
+fn svc_is_credited_and_reported_without_semihosting_meaning() {
+    let r = both("svc", &[0xe3a0_0001, 0xef00_0011]); // mov r0, #1; svc #0x11
+    assert_eq!(r.outcome, Outcome::Trap { pc: BASE + 4, what: "SVC #0x11".into() });
+    assert_eq!(r.icount, 2);
+}
+
+#[test]
+fn conditional_svc_that_fails_its_condition_falls_through() {
+    let r = both(
+        "svc-cond",
+        &[
+            0xe3a0_0000, // mov r0, #0
+            0xe350_0001, // cmp r0, #1
+            0x0f00_0011, // svceq #0x11 (not taken)
+            0xe3a0_1007, // mov r1, #7
+            0xef00_0022, // svc #0x22
+        ],
+    );
+    assert_eq!(r.outcome, Outcome::Trap { pc: BASE + 16, what: "SVC #0x22".into() });
+    assert_eq!(r.icount, 5);
+    assert_eq!(r.cpu.regs[1], 7);
+}
+
+#[test]
+fn wfi_with_nothing_to_wake_it_is_reported() {
+    let r = both("wfi", &[0xe320_f003]);
+    assert_eq!(r.outcome, Outcome::WaitForever { pc: BASE + 4 });
+    assert_eq!(r.icount, 1);
+}
+
+#[test]
+fn switching_to_thumb_reports_thumb_as_unsupported() {
+    let r = both("thumb", &[0xe28f_0001, 0xe12f_ff10]); // add r0, pc, #1; bx r0
+    assert!(matches!(r.outcome, Outcome::Undefined { pc, thumb: true, .. } if pc == BASE + 8), "{:?}", r.outcome);
+    assert_eq!(r.icount, 2);
+}
+
+#[test]
+fn run_until_stops_at_exactly_the_requested_count() {
+    let elf = common::example("crc32");
+    let mut limits = vec![1, 2, 3, 7, 64, 127, 128, 129, 1000, 4097, 65_537, 250_001];
+    let mut rng = common::randgen::Rng::new(7);
+    limits.extend((0..8).map(|_| 1 + u64::from(rng.below(2_000_000))));
+    for limit in limits {
+        let a = run_lockstep(&elf, ExecMode::Interp, Some(limit));
+        let b = run_lockstep(&elf, ExecMode::Jit, Some(limit));
+        assert_eq!(a.icount, limit);
+        assert_eq!(a, b, "backends differ when stopped at {limit}");
+    }
+}
+
+#[test]
+fn stopping_and_resuming_changes_nothing() {
+    let elf = common::example("intmix");
+    for exec in [ExecMode::Interp, ExecMode::Jit] {
+        let direct = run_lockstep(&elf, exec, Some(1_500_000));
+        let (mut m, _read) = common::machine(&elf, exec);
+        for stop in [1, 10, 999, 50_000, 777_777, 1_500_000] {
+            assert_eq!(m.run(Some(stop)), Outcome::Limit);
+            assert_eq!(m.icount(), stop);
+        }
+        assert_eq!(m.cpu(), &direct.cpu, "{exec:?}: resumed run differs");
+    }
+}

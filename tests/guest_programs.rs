@@ -1,0 +1,67 @@
+//! Every guest program runs on the interpreter, the JIT and QEMU: the
+//! backends must agree on output, final registers and icount, and QEMU
+//! must print the same thing.
+
+mod common;
+
+use lockstep::machine::Outcome;
+use lockstep_jit::engine::ExecMode;
+
+fn check_against_qemu(elf: &std::path::Path, r: &common::RunResult) {
+    if let Some((status, out, err)) = common::run_qemu(elf) {
+        assert_eq!(Outcome::Exited(status), r.outcome, "{}: exit status differs from QEMU's", elf.display());
+        assert_eq!(out, r.uart, "{}: UART output differs from QEMU's", elf.display());
+        assert_eq!(err, r.semihost, "{}: semihosting output differs from QEMU's", elf.display());
+    }
+}
+
+#[test]
+fn hello_prints_on_both_consoles_and_exits_with_its_status() {
+    let elf = common::guest("hello");
+    let r = common::run_both(&elf);
+    assert_eq!(r.outcome, Outcome::Exited(3));
+    assert_eq!(r.uart, "hello from the UART\n-12345 deadbeef\n");
+    assert_eq!(r.semihost, "hello from semihosting\n");
+    check_against_qemu(&elf, &r);
+}
+
+#[test]
+fn self_modifying_code_is_seen() {
+    let elf = common::guest("smc");
+    let r = common::run_both(&elf);
+    assert_eq!(r.uart, "00001322\n00000042\n");
+    check_against_qemu(&elf, &r);
+}
+
+#[test]
+fn pc_relative_behaviour() {
+    let elf = common::guest("pcrel");
+    let r = common::run_both(&elf);
+    assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.uart);
+    let lines: Vec<&str> = r.uart.lines().collect();
+    assert_eq!(lines[0], "00000008", "MOV r0, pc reads the address + 8");
+    assert_eq!(lines[1], "00000008", "ADD r0, pc, #4 reads the address + 8");
+    assert_eq!(lines[2], "e4880004", "LDR r0, [pc, #-4] loads the next instruction (str r0, [r8], #4)");
+    assert_eq!(lines[4], "00000008", "STR pc stores the address + 8");
+    check_against_qemu(&elf, &r);
+}
+
+/// The examples are long: the backends are compared over a prefix (which
+/// also checks that both stop at exactly the same instruction), and the
+/// JIT's full run against QEMU.
+#[test]
+fn example_workloads_agree() {
+    for (name, prefix) in [("crc32", "crc32 "), ("sieve", "primes "), ("intmix", "intmix ")] {
+        let elf = common::example(name);
+        let limit = Some(3_000_000);
+        let a = common::run_lockstep(&elf, ExecMode::Interp, limit);
+        let b = common::run_lockstep(&elf, ExecMode::Jit, limit);
+        assert_eq!(a.outcome, Outcome::Limit);
+        assert_eq!(a.icount, 3_000_000);
+        assert_eq!(a, b, "{name}: backends differ after 3M instructions");
+        let full = common::run_lockstep(&elf, ExecMode::Jit, None);
+        assert_eq!(full.outcome, Outcome::Exited(0), "{name}");
+        assert!(full.uart.starts_with(prefix), "{name}: {}", full.uart);
+        check_against_qemu(&elf, &full);
+    }
+}
