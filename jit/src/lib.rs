@@ -11,3 +11,6 @@ pub mod engine;
 pub mod frontend;
 pub mod interp;
 pub mod ir;
+
+#[cfg(test)]
+mod backend_tests;
