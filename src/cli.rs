@@ -77,7 +77,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Exec::Jit)]
     pub exec: Exec,
     /// Comma-separated traces: in_asm (guest code as translated), op (IR),
-    /// exec (each block entered).
+    /// out_asm (host code), exec (each block entered).
     #[arg(long = "trace", short = 'd', value_delimiter = ',')]
     pub trace: Vec<String>,
     /// Stop after this many guest instructions.
@@ -129,7 +129,8 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
             "in_asm" => t.in_asm = true,
             "op" => t.op = true,
             "exec" => t.exec = true,
-            other => return Err(format!("unknown trace '{other}' (known: in_asm, op, exec)")),
+            "out_asm" => t.out_asm = true,
+            other => return Err(format!("unknown trace '{other}' (known: in_asm, op, out_asm, exec)")),
         }
     }
     Ok(t)

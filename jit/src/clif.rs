@@ -20,7 +20,7 @@ use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signatur
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use crate::codemem::CodeArena;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
@@ -66,6 +66,8 @@ pub struct Compiler {
     load_sig: Signature,
     store_sig: Signature,
     trampoline: Trampoline,
+    /// Print the host code of each block (`--trace out_asm`).
+    pub out_asm: bool,
     layout: EnvLayout,
     load_helper: u64,
     store_helper: u64,
@@ -168,6 +170,7 @@ impl Compiler {
             load_sig,
             store_sig,
             trampoline,
+            out_asm: false,
             layout: CpuEnv::<G>::layout(),
             load_helper: softmmu::helper_load::<G> as *const () as u64,
             store_helper: softmmu::helper_store::<G> as *const () as u64,
@@ -200,6 +203,8 @@ impl Compiler {
                 values: vec![None; block.value_types.len()],
                 labels: HashMap::new(),
                 fault_exits: HashMap::new(),
+                cached: Vec::new(),
+                dirty: Vec::new(),
                 id,
                 slots: slots.as_ptr() as u64,
                 block_sig: self.block_sig.clone(),
@@ -213,6 +218,7 @@ impl Compiler {
             let Lowering { b, .. } = l;
             b.finalize(self.module.isa().frontend_config());
         }
+        self.ctx.set_disasm(self.out_asm);
         let func_id = self
             .module
             .declare_anonymous_function(&self.ctx.func.signature)
@@ -227,6 +233,11 @@ impl Compiler {
         }
         self.module.finalize_definitions().expect("finalize compiled code");
         let code = self.module.get_finalized_function(func_id);
+        if self.out_asm {
+            if let Some(vcode) = self.ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+                eprintln!("OUT: block {:#x} at {:p}, {} bytes\n{vcode}", block.key.pc, code, self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
+            }
+        }
         self.module.clear_context(&mut self.ctx);
         Some(CompiledBlock { code, slots })
     }
@@ -239,7 +250,14 @@ struct Lowering<'a> {
     env: Value,
     values: Vec<Option<Value>>,
     labels: HashMap<u32, cranelift_codegen::ir::Block>,
-    fault_exits: HashMap<u16, cranelift_codegen::ir::Block>,
+    fault_exits: HashMap<u16, (cranelift_codegen::ir::Block, Vec<usize>)>,
+    /// Guest state slots kept in Cranelift variables for the whole block:
+    /// loaded once at entry, stored back at every exit and around helper
+    /// calls. Slots that overlap another slot of the block stay in memory.
+    cached: Vec<(ir::Slot, Variable)>,
+    /// For each cached slot: written by an op lowered so far (so exits
+    /// from here on store it back).
+    dirty: Vec<bool>,
     id: u64,
     slots: u64,
     block_sig: Signature,
@@ -272,6 +290,75 @@ impl Lowering<'_> {
         b
     }
 
+    fn cached_var(&self, slot: ir::Slot) -> Option<Variable> {
+        self.cached.iter().find(|(s, _)| *s == slot).map(|&(_, v)| v)
+    }
+
+    /// Chooses the cached slots and loads the ones whose entry value can
+    /// be observed. Every slot that no other slot of the block overlaps is
+    /// cached. A slot whose first access is a write before any branch never
+    /// needs its entry value: it is not loaded.
+    fn load_state(&mut self) {
+        let mut order: Vec<(ir::Slot, bool)> = Vec::new(); // (slot, needs entry value)
+        let mut branched = false;
+        for op in &self.block.ops {
+            match op.inst {
+                Inst::Get { slot, .. } | Inst::Set { slot, .. } => {
+                    if !order.iter().any(|(s, _)| *s == slot) {
+                        let write_first = matches!(op.inst, Inst::Set { .. }) && !branched;
+                        order.push((slot, !write_first));
+                    }
+                }
+                Inst::Label(_) | Inst::Jump(_) | Inst::BranchIf { .. } => branched = true,
+                _ => {}
+            }
+        }
+        if let Terminal::Indirect { .. } = self.block.terminal {
+            if !order.iter().any(|(s, _)| *s == self.block.pc_slot) {
+                order.push((self.block.pc_slot, true));
+            }
+        }
+        let overlaps = |a: &ir::Slot, b: &ir::Slot| {
+            a != b && a.offset < b.offset + u32::from(b.ty.bytes()) && b.offset < a.offset + u32::from(a.ty.bytes())
+        };
+        for &(s, needs_entry) in &order {
+            if order.iter().any(|(o, _)| overlaps(&s, o)) {
+                continue;
+            }
+            let var = self.b.declare_var(clty(s.ty));
+            if needs_entry {
+                let x = self.b.ins().load(clty(s.ty), flags(), self.env, s.offset as i32);
+                self.b.def_var(var, x);
+            }
+            self.cached.push((s, var));
+            self.dirty.push(false);
+        }
+    }
+
+    /// Stores the cached slots written so far (in block order) back to the
+    /// environment.
+    fn flush_state(&mut self) {
+        let dirty: Vec<usize> = (0..self.cached.len()).filter(|&i| self.dirty[i]).collect();
+        self.flush_slots(&dirty);
+    }
+
+    fn flush_slots(&mut self, which: &[usize]) {
+        for &i in which {
+            let (slot, var) = self.cached[i];
+            let x = self.b.use_var(var);
+            self.b.ins().store(flags(), x, self.env, slot.offset as i32);
+        }
+    }
+
+    /// Reloads every cached slot (after a helper that may change state).
+    fn reload_state(&mut self) {
+        for i in 0..self.cached.len() {
+            let (slot, var) = self.cached[i];
+            let x = self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32);
+            self.b.def_var(var, x);
+        }
+    }
+
     fn ret(&mut self, code: ExitCode) {
         let c = self.b.ins().iconst(types::I32, code as i64);
         self.b.ins().return_(&[c]);
@@ -296,19 +383,24 @@ impl Lowering<'_> {
     /// The shared exit for a fault at instruction `insn` (filled in by
     /// [`Lowering::emit_fault_exits`] once the body is lowered).
     fn fault_exit(&mut self, insn: u16) -> cranelift_codegen::ir::Block {
-        if let Some(&b) = self.fault_exits.get(&insn) {
-            return b;
+        if let Some((b, _)) = self.fault_exits.get(&insn) {
+            return *b;
         }
+        // Ops of an instruction write registers only after all its memory
+        // accesses, so what is dirty now is what the exit must store.
+        let dirty: Vec<usize> = (0..self.cached.len()).filter(|&i| self.dirty[i]).collect();
         let exit = self.b.create_block();
-        self.fault_exits.insert(insn, exit);
+        self.fault_exits.insert(insn, (exit, dirty));
         exit
     }
 
     fn emit_fault_exits(&mut self) {
-        let mut exits: Vec<(u16, cranelift_codegen::ir::Block)> = self.fault_exits.iter().map(|(&i, &b)| (i, b)).collect();
-        exits.sort_by_key(|&(i, _)| i);
-        for (insn, exit) in exits {
+        let mut exits: Vec<(u16, cranelift_codegen::ir::Block, Vec<usize>)> =
+            self.fault_exits.iter().map(|(&i, (b, d))| (i, *b, d.clone())).collect();
+        exits.sort_by_key(|e| e.0);
+        for (insn, exit, dirty) in exits {
             self.b.switch_to_block(exit);
+            self.flush_slots(&dirty);
             self.set_pc(self.block.insn_pcs[insn as usize]);
             self.refund(u64::from(self.block.len()) - u64::from(insn));
             self.ret(ExitCode::Fault);
@@ -332,6 +424,7 @@ impl Lowering<'_> {
         self.b.switch_to_block(body);
         let left = self.b.ins().iadd_imm_s(budget, -n);
         self.b.ins().store(flags(), left, self.env, self.layout.budget);
+        self.load_state();
 
         for op in &self.block.ops {
             self.lower_op(op);
@@ -349,12 +442,24 @@ impl Lowering<'_> {
                 self.def(*dst, x);
             }
             Inst::Get { dst, slot } => {
-                let x = self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32);
+                let x = match self.cached_var(*slot) {
+                    Some(var) => self.b.use_var(var),
+                    None => self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32),
+                };
                 self.def(*dst, x);
             }
             Inst::Set { slot, src } => {
                 let x = self.v(*src);
-                self.b.ins().store(flags(), x, self.env, slot.offset as i32);
+                match self.cached_var(*slot) {
+                    Some(var) => {
+                        self.b.def_var(var, x);
+                        let i = self.cached.iter().position(|(s, _)| s == slot).expect("cached");
+                        self.dirty[i] = true;
+                    }
+                    None => {
+                        self.b.ins().store(flags(), x, self.env, slot.offset as i32);
+                    }
+                }
             }
             Inst::Unary { dst, op, src } => {
                 let a = self.v(*src);
@@ -374,6 +479,20 @@ impl Lowering<'_> {
             Inst::Binary { dst, op, a, b } => {
                 let (a, b) = (self.v(*a), self.v(*b));
                 let x = self.binary(*op, clty(ty(*dst)), a, b);
+                self.def(*dst, x);
+            }
+            Inst::AddCarry { dst, a, b, carry_in } if ty(*a) != ir::Type::I64 => {
+                // Narrow types: add in 64 bits and take the bit above.
+                let t = ty(*a);
+                let (a, b) = (self.v(*a), self.v(*b));
+                let c = self.v(*carry_in);
+                let a = self.b.ins().uextend(types::I64, a);
+                let b = self.b.ins().uextend(types::I64, b);
+                let c = self.b.ins().uextend(types::I64, c);
+                let s = self.b.ins().iadd(a, b);
+                let s = self.b.ins().iadd(s, c);
+                let s = self.b.ins().ushr_imm_u(s, i64::from(t.bits()));
+                let x = self.b.ins().ireduce(types::I8, s);
                 self.def(*dst, x);
             }
             Inst::AddCarry { dst, a, b, carry_in } => {
@@ -443,11 +562,13 @@ impl Lowering<'_> {
                 while argv.len() < 5 {
                     argv.push(self.b.ins().iconst(types::I64, 0));
                 }
+                self.flush_state();
                 let sig = self.b.import_signature(self.helper_sig.clone());
                 let f = self.b.ins().iconst(types::I64, helper.func as *const () as i64);
                 let call = self.b.ins().call_indirect(sig, f, &argv);
                 let r = self.b.inst_results(call)[0];
                 self.def(*dst, r);
+                self.reload_state();
                 if helper.may_fault {
                     let pending = self.b.ins().load(types::I32, flags(), self.env, self.layout.fault_pending);
                     self.branch_to_fault(pending, op.insn);
@@ -479,6 +600,7 @@ impl Lowering<'_> {
                 let cont = self.b.create_block();
                 self.b.ins().brif(req, exit, &[], cont, &[]);
                 self.b.switch_to_block(exit);
+                self.flush_state();
                 self.set_pc(*next_pc);
                 self.refund(u64::from(self.block.len()) - u64::from(op.insn) - 1);
                 self.ret(ExitCode::Request);
@@ -595,6 +717,7 @@ impl Lowering<'_> {
         self.b.ins().jump(join, &[v.into()]);
 
         self.b.switch_to_block(miss_b);
+        self.flush_state();
         let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));
         let sig = self.b.import_signature(self.load_sig.clone());
@@ -646,6 +769,7 @@ impl Lowering<'_> {
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(miss_b);
+        self.flush_state();
         let v64 = if sty == types::I64 { v } else { self.b.ins().uextend(types::I64, v) };
         let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));
@@ -679,6 +803,8 @@ impl Lowering<'_> {
     fn lower_terminal(&mut self) {
         let last = self.block.insn_pcs.len() - 1;
         let next = self.block.next_pc(last);
+        // Every path from here leaves the block.
+        self.flush_state();
         match self.block.terminal.clone() {
             Terminal::Jump { target } => self.direct_exit(0, target),
             Terminal::Branch { cond, taken, not_taken } => {

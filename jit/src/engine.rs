@@ -41,6 +41,8 @@ pub struct TraceOptions {
     pub op: bool,
     /// The PC of every block as it is entered from the dispatcher.
     pub exec: bool,
+    /// The host code Cranelift generates for each block.
+    pub out_asm: bool,
 }
 
 /// Counters for `lockstep bench` and traces.
@@ -104,7 +106,11 @@ impl<G: Guest> GuestEngine<G> {
     /// An engine with an empty cache.
     pub fn new(mode: ExecMode, trace: TraceOptions) -> Result<Self, EngineError> {
         let compiler = match mode {
-            ExecMode::Jit => Some(Compiler::new::<G>().map_err(EngineError)?),
+            ExecMode::Jit => {
+                let mut c = Compiler::new::<G>().map_err(EngineError)?;
+                c.out_asm = trace.out_asm;
+                Some(c)
+            }
             ExecMode::Interp => None,
         };
         Ok(GuestEngine {
@@ -283,7 +289,9 @@ impl<G: Guest> GuestEngine<G> {
             self.flush();
             self.stats.code_flushes += 1;
             self.compiler = None;
-            self.compiler = Some(Compiler::new::<G>().expect("the JIT started once, so it starts again"));
+            let mut c = Compiler::new::<G>().expect("the JIT started once, so it starts again");
+            c.out_asm = self.trace.out_asm;
+            self.compiler = Some(c);
         }
         unreachable!()
     }

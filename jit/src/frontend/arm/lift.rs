@@ -90,18 +90,27 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, big_endian: bool, mmu_idx: u8) 
     };
     let mut cx = Ctx { b, pc, endian, mmu_idx, end: End::Continue, stores: false };
     let skip = if cond < 0xe {
-        let c = cx.cond(cond);
-        let one = cx.b.iconst(Type::I8, 1);
-        let not_c = cx.b.xor(c, one);
+        // Condition codes come in pairs: cond ^ 1 is the inverse.
+        let not_c = cx.cond(cond ^ 1);
         let l = cx.b.label();
         cx.b.branch_if(not_c, l);
         Some(l)
     } else {
         None
     };
+    let body = cx.b.len();
     if (enc.handler)(&mut cx, word).is_err() {
         cx.b.truncate(start);
         return Some(undefined_trap(word));
+    }
+    if skip.is_some() && cx.b.len() == body && !matches!(cx.end, End::Indirect) {
+        // Nothing to skip (a plain conditional branch, trap or hint): drop
+        // the test; the terminal evaluates the condition itself.
+        cx.b.truncate(start);
+        if matches!(cx.end, End::Continue) {
+            return None;
+        }
+        return Some(conditional_terminal(&mut cx, cond, pc));
     }
     let next = pc.wrapping_add(4);
     let (end, stores) = (cx.end, cx.stores);
@@ -153,6 +162,19 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, big_endian: bool, mmu_idx: u8) 
             }
             Some(Terminal::Exit { next_pc: u64::from(next) })
         }
+    }
+}
+
+/// The terminal of a conditional instruction that emitted no ops.
+fn conditional_terminal(cx: &mut Ctx, cond: u32, pc: u32) -> Terminal {
+    let next = u64::from(pc.wrapping_add(4));
+    let c = cx.cond(cond);
+    match cx.end {
+        End::Direct(target) => Terminal::Branch { cond: c, taken: u64::from(target), not_taken: next },
+        End::Trap { code, arg } => Terminal::Trap { code, arg, credited: true, when: Some(c) },
+        End::Halt => Terminal::Halt { next_pc: next, when: Some(c) },
+        End::Exit => Terminal::Exit { next_pc: next },
+        End::Continue | End::Indirect => unreachable!("handled by the caller"),
     }
 }
 
@@ -425,6 +447,44 @@ impl Ctx<'_> {
         }
         sum
     }
+
+    /// `a + b` with the flags of ADD: the same as `add_with_carry` with a
+    /// zero carry-in, in the shape hosts compute cheaply.
+    fn add_flags(&mut self, a: Value, b: Value, set_flags: bool) -> Value {
+        let sum = self.b.add(a, b);
+        if set_flags {
+            self.set_nz(sum);
+            let c = self.b.cmp(Cmp::Ult, sum, a);
+            self.set_flag(slots::CF, c);
+            // Overflow: both operands differ in sign from the result.
+            let x = self.b.xor(a, sum);
+            let y = self.b.xor(b, sum);
+            let v = self.b.and(x, y);
+            let c31 = self.b.c32(31);
+            let v = self.b.lshr(v, c31);
+            self.b.set(slots::VF, v);
+        }
+        sum
+    }
+
+    /// `a - b` with the flags of SUB (carry = no borrow).
+    fn sub_flags(&mut self, a: Value, b: Value, set_flags: bool) -> Value {
+        let diff = self.b.sub(a, b);
+        if set_flags {
+            self.set_nz(diff);
+            let c = self.b.cmp(Cmp::Uge, a, b);
+            self.set_flag(slots::CF, c);
+            // Overflow: the operands differ in sign and the result's sign
+            // differs from the minuend's.
+            let x = self.b.xor(a, b);
+            let y = self.b.xor(a, diff);
+            let v = self.b.and(x, y);
+            let c31 = self.b.c32(31);
+            let v = self.b.lshr(v, c31);
+            self.b.set(slots::VF, v);
+        }
+        diff
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -660,20 +720,9 @@ fn data_processing(
         }
         DpOp::Mov => op2,
         DpOp::Mvn => b.not(op2),
-        DpOp::Sub | DpOp::Cmp => {
-            let m = b.not(op2);
-            let one = b.iconst(Type::I8, 1);
-            cx.add_with_carry(n(), m, one, s)
-        }
-        DpOp::Rsb => {
-            let m = b.not(n());
-            let one = b.iconst(Type::I8, 1);
-            cx.add_with_carry(op2, m, one, s)
-        }
-        DpOp::Add | DpOp::Cmn => {
-            let zero = b.iconst(Type::I8, 0);
-            cx.add_with_carry(n(), op2, zero, s)
-        }
+        DpOp::Sub | DpOp::Cmp => cx.sub_flags(n(), op2, s),
+        DpOp::Rsb => cx.sub_flags(op2, n(), s),
+        DpOp::Add | DpOp::Cmn => cx.add_flags(n(), op2, s),
         DpOp::Adc => {
             let c = cx.flag(slots::CF);
             cx.add_with_carry(n(), op2, c, s)
