@@ -39,7 +39,11 @@ fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measu
         if outcome != Outcome::Exited(0) {
             bail!("{}: {outcome}", elf.display());
         }
-        let this = Measured { icount: m.icount(), wall, stats: m.stats() };
+        let this = Measured {
+            icount: m.icount(),
+            wall,
+            stats: m.stats(),
+        };
         if best.as_ref().is_none_or(|b| this.wall < b.wall) {
             best = Some(this);
         }
@@ -48,7 +52,12 @@ fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measu
 }
 
 fn qemu_installed() -> bool {
-    Command::new("qemu-system-arm").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new("qemu-system-arm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn run_qemu(elf: &Path, repeat: u32) -> anyhow::Result<Duration> {
@@ -56,7 +65,17 @@ fn run_qemu(elf: &Path, repeat: u32) -> anyhow::Result<Duration> {
     for _ in 0..repeat.max(1) {
         let t0 = Instant::now();
         let status = Command::new("qemu-system-arm")
-            .args(["-M", "virt", "-cpu", "cortex-a15", "-nographic", "-semihosting", "-monitor", "none", "-kernel"])
+            .args([
+                "-M",
+                "virt",
+                "-cpu",
+                "cortex-a15",
+                "-nographic",
+                "-semihosting",
+                "-monitor",
+                "none",
+                "-kernel",
+            ])
             .arg(elf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -95,7 +114,16 @@ fn exit_only_elf(dir: &Path) -> anyhow::Result<PathBuf> {
     e[42..44].copy_from_slice(&32u16.to_le_bytes());
     e[44..46].copy_from_slice(&1u16.to_le_bytes());
     let ph = 52;
-    let fields: [u32; 8] = [1, 84, addr, addr, code.len() as u32, code.len() as u32, 5, 4];
+    let fields: [u32; 8] = [
+        1,
+        84,
+        addr,
+        addr,
+        code.len() as u32,
+        code.len() as u32,
+        5,
+        4,
+    ];
     for (i, f) in fields.iter().enumerate() {
         e[ph + 4 * i..ph + 4 * i + 4].copy_from_slice(&f.to_le_bytes());
     }
@@ -110,7 +138,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut workloads = args.workloads.clone();
     if workloads.is_empty() {
         let entries = std::fs::read_dir(&args.dir).with_context(|| {
-            format!("no workloads in {}: build them with `make -C tests/guest` (scripts/test.sh does)", args.dir.display())
+            format!(
+                "no workloads in {}: build them with `make -C tests/guest` (scripts/test.sh does)",
+                args.dir.display()
+            )
         })?;
         workloads = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -125,7 +156,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let qemu_startup = if qemu {
         let exit = exit_only_elf(&std::env::temp_dir())?;
         let t = run_qemu(&exit, args.repeat)?;
-        println!("QEMU start-up and shut-down: {:.3} s (subtracted from QEMU's times)", t.as_secs_f64());
+        println!(
+            "QEMU start-up and shut-down: {:.3} s (subtracted from QEMU's times)",
+            t.as_secs_f64()
+        );
         Some(t)
     } else {
         println!("qemu-system-arm not installed or disabled: Lockstep only");
@@ -134,20 +168,37 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!();
     println!(
         "{:<10} {:<7} {:>13} {:>9} {:>9} {:>8} {:>12} {:>10}",
-        "workload", "backend", "instructions", "wall s", "MIPS", "blocks", "compile µs", "vs interp"
+        "workload",
+        "backend",
+        "instructions",
+        "wall s",
+        "MIPS",
+        "blocks",
+        "compile µs",
+        "vs interp"
     );
     for elf in &workloads {
-        let name = elf.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = elf
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let interp = run_lockstep(elf, ExecMode::Interp, args.repeat)?;
         let jit = run_lockstep(elf, ExecMode::Jit, args.repeat)?;
         if interp.icount != jit.icount {
-            bail!("{name}: interpreter retired {} instructions, JIT {}", interp.icount, jit.icount);
+            bail!(
+                "{name}: interpreter retired {} instructions, JIT {}",
+                interp.icount,
+                jit.icount
+            );
         }
         let mips = |icount: u64, wall: Duration| icount as f64 / wall.as_secs_f64() / 1e6;
         let base = mips(interp.icount, interp.wall);
         for (label, m) in [("interp", &interp), ("jit", &jit)] {
             let compile = if m.stats.blocks_compiled > 0 {
-                format!("{:.1}", m.stats.compile_time.as_secs_f64() * 1e6 / m.stats.blocks_compiled as f64)
+                format!(
+                    "{:.1}",
+                    m.stats.compile_time.as_secs_f64() * 1e6 / m.stats.blocks_compiled as f64
+                )
             } else {
                 "-".to_string()
             };

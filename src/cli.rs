@@ -113,10 +113,16 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
         Some('g' | 'G') => (&s[..s.len() - 1], 1 << 30),
         _ => (s, 1 << 20),
     };
-    let n: u64 = num.parse().map_err(|_| format!("invalid memory size '{s}'"))?;
-    let bytes = n.checked_mul(mult).ok_or_else(|| format!("memory size '{s}' is too large"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid memory size '{s}'"))?;
+    let bytes = n
+        .checked_mul(mult)
+        .ok_or_else(|| format!("memory size '{s}' is too large"))?;
     if bytes == 0 || bytes % 4096 != 0 || bytes > 3 << 30 {
-        return Err(format!("memory size '{s}' must be a multiple of 4 KiB between 4 KiB and 3 GiB"));
+        return Err(format!(
+            "memory size '{s}' must be a multiple of 4 KiB between 4 KiB and 3 GiB"
+        ));
     }
     Ok(bytes)
 }
@@ -130,13 +136,25 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
             "op" => t.op = true,
             "exec" => t.exec = true,
             "out_asm" => t.out_asm = true,
-            other => return Err(format!("unknown trace '{other}' (known: in_asm, op, out_asm, exec)")),
+            other => {
+                return Err(format!(
+                    "unknown trace '{other}' (known: in_asm, op, out_asm, exec)"
+                ))
+            }
         }
     }
     Ok(t)
 }
 
-const QEMU_LONG: &[&str] = &["kernel", "initrd", "append", "semihosting", "nographic", "cpu", "machine"];
+const QEMU_LONG: &[&str] = &[
+    "kernel",
+    "initrd",
+    "append",
+    "semihosting",
+    "nographic",
+    "cpu",
+    "machine",
+];
 
 /// Rewrites a QEMU-style command line into this one's syntax.
 pub fn normalize_args(args: Vec<String>) -> Vec<String> {
@@ -154,7 +172,9 @@ pub fn normalize_args(args: Vec<String>) -> Vec<String> {
     }
     for a in rest {
         match a.strip_prefix('-') {
-            Some(name) if !name.starts_with('-') && QEMU_LONG.contains(&name) => out.push(format!("--{name}")),
+            Some(name) if !name.starts_with('-') && QEMU_LONG.contains(&name) => {
+                out.push(format!("--{name}"))
+            }
             _ => out.push(a),
         }
     }
@@ -171,10 +191,17 @@ mod tests {
 
     #[test]
     fn qemu_command_lines_become_runs() {
-        let a = normalize_args(v("lockstep -M virt -cpu cortex-a15 -nographic -semihosting -kernel p.elf"));
-        assert_eq!(a, v("lockstep run -M virt --cpu cortex-a15 --nographic --semihosting --kernel p.elf"));
+        let a = normalize_args(v(
+            "lockstep -M virt -cpu cortex-a15 -nographic -semihosting -kernel p.elf",
+        ));
+        assert_eq!(
+            a,
+            v("lockstep run -M virt --cpu cortex-a15 --nographic --semihosting --kernel p.elf")
+        );
         let cli = Cli::try_parse_from(a).unwrap();
-        let Command::Run(r) = cli.command else { panic!() };
+        let Command::Run(r) = cli.command else {
+            panic!()
+        };
         assert!(r.semihosting);
         assert_eq!(r.machine, "virt");
         assert_eq!(normalize_args(v("lockstep --help")), v("lockstep --help"));

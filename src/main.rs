@@ -9,7 +9,10 @@ use std::time::Instant;
 
 fn run(args: RunArgs) -> anyhow::Result<i32> {
     if !matches!(args.machine.as_str(), "arm-virt" | "virt") {
-        bail!("unknown machine '{}' (available: arm-virt, also spelled virt)", args.machine);
+        bail!(
+            "unknown machine '{}' (available: arm-virt, also spelled virt)",
+            args.machine
+        );
     }
     if !matches!(args.cpu.as_str(), "cortex-a15" | "max") {
         bail!("unknown CPU '{}' (available: cortex-a15)", args.cpu);
@@ -19,9 +22,19 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     let memory = cli::parse_memory(&args.memory).map_err(anyhow::Error::msg)?;
     let trace = cli::parse_trace(&args.trace).map_err(anyhow::Error::msg)?;
-    let cfg = MachineConfig { memory, kernel: args.kernel.clone(), semihosting: args.semihosting, exec: args.exec.into(), trace };
-    let mut m = ArmVirt::new(&cfg, Box::new(std::io::stdout()), Box::new(std::io::stderr()))
-        .with_context(|| format!("cannot start {}", args.kernel.display()))?;
+    let cfg = MachineConfig {
+        memory,
+        kernel: args.kernel.clone(),
+        semihosting: args.semihosting,
+        exec: args.exec.into(),
+        trace,
+    };
+    let mut m = ArmVirt::new(
+        &cfg,
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+    )
+    .with_context(|| format!("cannot start {}", args.kernel.display()))?;
     let t0 = Instant::now();
     let outcome = m.run(args.max_insns);
     let wall = t0.elapsed();

@@ -33,10 +33,21 @@ fn a_faulting_load_credits_only_the_instructions_before_it() {
     );
     assert_eq!(
         r.outcome,
-        Outcome::Fault { pc: BASE + 12, fault: GuestFault { kind: FaultKind::External, access: Access::Read, vaddr: 0x1000 } }
+        Outcome::Fault {
+            pc: BASE + 12,
+            fault: GuestFault {
+                kind: FaultKind::External,
+                access: Access::Read,
+                vaddr: 0x1000
+            }
+        }
     );
     assert_eq!(r.icount, 3);
-    assert_eq!(&r.cpu.regs[..4], &[1, 2, 0x1000, 0], "no writeback, no load");
+    assert_eq!(
+        &r.cpu.regs[..4],
+        &[1, 2, 0x1000, 0],
+        "no writeback, no load"
+    );
     assert_eq!(r.cpu.regs[15], BASE + 12);
 }
 
@@ -49,7 +60,9 @@ fn a_faulting_store_multiple_leaves_the_base_alone() {
             0xe922_0003, // stmdb r2!, {r0, r1}
         ],
     );
-    assert!(matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 4 && fault.access == Access::Write));
+    assert!(
+        matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 4 && fault.access == Access::Write)
+    );
     assert_eq!(r.icount, 1);
     assert_eq!(r.cpu.regs[2], 0x1000);
 }
@@ -66,7 +79,14 @@ fn misaligned_doubleword_load_is_an_alignment_fault() {
     );
     assert_eq!(
         r.outcome,
-        Outcome::Fault { pc: BASE + 8, fault: GuestFault { kind: FaultKind::Alignment, access: Access::Read, vaddr: u64::from(BASE + 2) } }
+        Outcome::Fault {
+            pc: BASE + 8,
+            fault: GuestFault {
+                kind: FaultKind::Alignment,
+                access: Access::Read,
+                vaddr: u64::from(BASE + 2)
+            }
+        }
     );
     assert_eq!(r.icount, 2);
 }
@@ -74,23 +94,49 @@ fn misaligned_doubleword_load_is_an_alignment_fault() {
 #[test]
 fn undefined_instruction_is_reported_with_its_encoding() {
     let r = both("undef", &[0xe3a0_0005, 0xe7f1_23f4]); // mov r0, #5; udf #0x1234
-    assert_eq!(r.outcome, Outcome::Undefined { pc: BASE + 4, word: 0xe7f1_23f4, thumb: false });
+    assert_eq!(
+        r.outcome,
+        Outcome::Undefined {
+            pc: BASE + 4,
+            word: 0xe7f1_23f4,
+            thumb: false
+        }
+    );
     assert_eq!(r.icount, 1, "the undefined instruction is not credited");
-    assert!(r.outcome.to_string().contains("UNDEF at pc 0x40100004: encoding 0xe7f123f4"), "{}", r.outcome);
+    assert!(
+        r.outcome
+            .to_string()
+            .contains("UNDEF at pc 0x40100004: encoding 0xe7f123f4"),
+        "{}",
+        r.outcome
+    );
 }
 
 #[test]
 fn unpredictable_encodings_are_undefined_not_guessed() {
     // ldr r0, [r0], #4: writeback to the loaded register.
     let r = both("unpredictable", &[0xe490_0004]);
-    assert_eq!(r.outcome, Outcome::Undefined { pc: BASE, word: 0xe490_0004, thumb: false });
+    assert_eq!(
+        r.outcome,
+        Outcome::Undefined {
+            pc: BASE,
+            word: 0xe490_0004,
+            thumb: false
+        }
+    );
     assert_eq!(r.icount, 0);
 }
 
 #[test]
 fn svc_is_credited_and_reported_without_semihosting_meaning() {
     let r = both("svc", &[0xe3a0_0001, 0xef00_0011]); // mov r0, #1; svc #0x11
-    assert_eq!(r.outcome, Outcome::Trap { pc: BASE + 4, what: "SVC #0x11".into() });
+    assert_eq!(
+        r.outcome,
+        Outcome::Trap {
+            pc: BASE + 4,
+            what: "SVC #0x11".into()
+        }
+    );
     assert_eq!(r.icount, 2);
 }
 
@@ -106,7 +152,13 @@ fn conditional_svc_that_fails_its_condition_falls_through() {
             0xef00_0022, // svc #0x22
         ],
     );
-    assert_eq!(r.outcome, Outcome::Trap { pc: BASE + 16, what: "SVC #0x22".into() });
+    assert_eq!(
+        r.outcome,
+        Outcome::Trap {
+            pc: BASE + 16,
+            what: "SVC #0x22".into()
+        }
+    );
     assert_eq!(r.icount, 5);
     assert_eq!(r.cpu.regs[1], 7);
 }
@@ -121,7 +173,11 @@ fn wfi_with_nothing_to_wake_it_is_reported() {
 #[test]
 fn switching_to_thumb_reports_thumb_as_unsupported() {
     let r = both("thumb", &[0xe28f_0001, 0xe12f_ff10]); // add r0, pc, #1; bx r0
-    assert!(matches!(r.outcome, Outcome::Undefined { pc, thumb: true, .. } if pc == BASE + 8), "{:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Undefined { pc, thumb: true, .. } if pc == BASE + 8),
+        "{:?}",
+        r.outcome
+    );
     assert_eq!(r.icount, 2);
 }
 

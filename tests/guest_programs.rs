@@ -9,9 +9,24 @@ use lockstep_jit::engine::ExecMode;
 
 fn check_against_qemu(elf: &std::path::Path, r: &common::RunResult) {
     if let Some((status, out, err)) = common::run_qemu(elf) {
-        assert_eq!(Outcome::Exited(status), r.outcome, "{}: exit status differs from QEMU's", elf.display());
-        assert_eq!(out, r.uart, "{}: UART output differs from QEMU's", elf.display());
-        assert_eq!(err, r.semihost, "{}: semihosting output differs from QEMU's", elf.display());
+        assert_eq!(
+            Outcome::Exited(status),
+            r.outcome,
+            "{}: exit status differs from QEMU's",
+            elf.display()
+        );
+        assert_eq!(
+            out,
+            r.uart,
+            "{}: UART output differs from QEMU's",
+            elf.display()
+        );
+        assert_eq!(
+            err,
+            r.semihost,
+            "{}: semihosting output differs from QEMU's",
+            elf.display()
+        );
     }
 }
 
@@ -41,7 +56,10 @@ fn pc_relative_behaviour() {
     let lines: Vec<&str> = r.uart.lines().collect();
     assert_eq!(lines[0], "00000008", "MOV r0, pc reads the address + 8");
     assert_eq!(lines[1], "00000008", "ADD r0, pc, #4 reads the address + 8");
-    assert_eq!(lines[2], "e4880004", "LDR r0, [pc, #-4] loads the next instruction (str r0, [r8], #4)");
+    assert_eq!(
+        lines[2], "e4880004",
+        "LDR r0, [pc, #-4] loads the next instruction (str r0, [r8], #4)"
+    );
     assert_eq!(lines[4], "00000008", "STR pc stores the address + 8");
     check_against_qemu(&elf, &r);
 }
@@ -51,7 +69,11 @@ fn pc_relative_behaviour() {
 /// JIT's full run against QEMU.
 #[test]
 fn example_workloads_agree() {
-    for (name, prefix) in [("crc32", "crc32 "), ("sieve", "primes "), ("intmix", "intmix ")] {
+    for (name, prefix) in [
+        ("crc32", "crc32 "),
+        ("sieve", "primes "),
+        ("intmix", "intmix "),
+    ] {
         let elf = common::example(name);
         let limit = Some(3_000_000);
         let a = common::run_lockstep(&elf, ExecMode::Interp, limit);

@@ -21,7 +21,10 @@ use common::randgen;
 use lockstep_jit::engine::ExecMode;
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn first_difference(a: &str, b: &str) -> String {
@@ -30,7 +33,11 @@ fn first_difference(a: &str, b: &str) -> String {
             return format!("segment {i}:\n  left:  {x}\n  right: {y}");
         }
     }
-    format!("lengths differ: {} vs {} lines", a.lines().count(), b.lines().count())
+    format!(
+        "lengths differ: {} vs {} lines",
+        a.lines().count(),
+        b.lines().count()
+    )
 }
 
 #[test]
@@ -51,7 +58,12 @@ fn random_programs_agree_on_interpreter_jit_and_qemu() {
         randgen::write_elf(&harness, &program, &elf);
         let interp = common::run_lockstep(&elf, ExecMode::Interp, None);
         let jit = common::run_lockstep(&elf, ExecMode::Jit, None);
-        assert_eq!(interp.outcome, lockstep::machine::Outcome::Exited(0), "seed {seed}: {}", interp.outcome);
+        assert_eq!(
+            interp.outcome,
+            lockstep::machine::Outcome::Exited(0),
+            "seed {seed}: {}",
+            interp.outcome
+        );
         assert_eq!(
             interp.uart,
             jit.uart,
@@ -59,16 +71,27 @@ fn random_programs_agree_on_interpreter_jit_and_qemu() {
             first_difference(&interp.uart, &jit.uart)
         );
         assert_eq!(interp, jit, "seed {seed}: final state differs");
-        assert_eq!(interp.uart.lines().count(), segments, "seed {seed}: one dump per segment");
+        assert_eq!(
+            interp.uart.lines().count(),
+            segments,
+            "seed {seed}: one dump per segment"
+        );
         if let Some((status, out, err)) = common::run_qemu(&elf) {
             assert_eq!(status, 0, "seed {seed}: QEMU failed: {err}");
-            assert_eq!(interp.uart, out, "seed {seed}: Lockstep and QEMU differ at {}", first_difference(&interp.uart, &out));
+            assert_eq!(
+                interp.uart,
+                out,
+                "seed {seed}: Lockstep and QEMU differ at {}",
+                first_difference(&interp.uart, &out)
+            );
         }
-        total_random += program.random_insns * 1;
+        total_random += program.random_insns;
         total_icount += interp.icount;
         if std::env::var_os("LOCKSTEP_RANDOM_KEEP").is_none() {
             std::fs::remove_file(&elf).ok();
         }
     }
-    eprintln!("{programs} programs, {total_random} random instructions, {total_icount} executed in all");
+    eprintln!(
+        "{programs} programs, {total_random} random instructions, {total_icount} executed in all"
+    );
 }

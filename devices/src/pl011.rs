@@ -48,7 +48,17 @@ pub struct Pl011 {
 impl Pl011 {
     /// A UART in its reset state, writing to `out`.
     pub fn new(out: Box<dyn Write>) -> Self {
-        Pl011 { out, ilpr: 0, ibrd: 0, fbrd: 0, lcr_h: 0, cr: 0x300, ifls: 0x12, imsc: 0, dmacr: 0 }
+        Pl011 {
+            out,
+            ilpr: 0,
+            ibrd: 0,
+            fbrd: 0,
+            lcr_h: 0,
+            cr: 0x300,
+            ifls: 0x12,
+            imsc: 0,
+            dmacr: 0,
+        }
     }
 }
 
@@ -71,7 +81,9 @@ impl MmioDevice for Pl011 {
             IMSC => self.imsc,
             RIS | MIS => 0,
             DMACR => self.dmacr,
-            0xfe0..=0xffc if offset % 4 == 0 => u32::from(ID[((offset - 0xfe0) / 4) as usize]),
+            0xfe0..=0xffc if offset.is_multiple_of(4) => {
+                u32::from(ID[((offset - 0xfe0) / 4) as usize])
+            }
             _ => 0,
         };
         u64::from(v)

@@ -5,7 +5,10 @@
 use crate::clif::Compiler;
 use crate::frontend::arm::reg_slot;
 use crate::interp::InterpBlock;
-use crate::ir::{BinaryOp, Block, BlockKey, Builder, Cmp, Endian, MemAccess, Slot, Terminal, Type, UnaryOp, Value};
+use crate::ir::{
+    BinaryOp, Block, BlockKey, Builder, Cmp, Endian, MemAccess, Slot, Terminal, Type, UnaryOp,
+    Value,
+};
 use lockstep_runtime::arm::ArmCpu;
 use lockstep_runtime::env::{CpuEnv, ExitCode};
 use lockstep_runtime::Bus;
@@ -14,7 +17,10 @@ const TYPES: [Type; 4] = [Type::I8, Type::I16, Type::I32, Type::I64];
 
 /// A slot of type `ty` over guest registers r`n` (and r`n+1` for I64).
 fn slot(n: u32, ty: Type) -> Slot {
-    Slot { offset: reg_slot(n).offset, ty }
+    Slot {
+        offset: reg_slot(n).offset,
+        ty,
+    }
 }
 
 struct Rig {
@@ -27,7 +33,11 @@ impl Rig {
     fn new() -> Self {
         let mut bus = Box::new(Bus::new());
         bus.add_ram(0x4000_0000, 0x4000).unwrap();
-        Rig { compiler: Compiler::new::<ArmCpu>().unwrap(), bus, seed: 0x1234_5678 }
+        Rig {
+            compiler: Compiler::new::<ArmCpu>().unwrap(),
+            bus,
+            seed: 0x1234_5678,
+        }
     }
 
     fn rand(&mut self) -> u64 {
@@ -35,7 +45,17 @@ impl Rig {
         self.seed ^= self.seed >> 7;
         self.seed ^= self.seed << 17;
         match self.seed % 8 {
-            0 => [0, 1, u64::MAX, 0x80, 0x8000, 0x8000_0000, 0x8000_0000_0000_0000, 0x7f, 0xff][(self.seed >> 8) as usize % 9],
+            0 => [
+                0,
+                1,
+                u64::MAX,
+                0x80,
+                0x8000,
+                0x8000_0000,
+                0x8000_0000_0000_0000,
+                0x7f,
+                0xff,
+            ][(self.seed >> 8) as usize % 9],
             1 => self.seed % 70,
             _ => self.seed,
         }
@@ -53,7 +73,10 @@ impl Rig {
     /// Runs `block` on both backends from the same random state, `n` times.
     fn check(&mut self, block: &Block, n: usize) {
         crate::ir::verify(block).unwrap_or_else(|e| panic!("{e:?}\n{block}"));
-        let compiled = self.compiler.compile::<ArmCpu>(block, 0).expect("code memory");
+        let compiled = self
+            .compiler
+            .compile::<ArmCpu>(block, 0)
+            .expect("code memory");
         let interp = InterpBlock::new(block.clone());
         let mut values = Vec::new();
         for _ in 0..n {
@@ -62,7 +85,10 @@ impl Rig {
             let ram: Vec<u8> = self.bus.ram_regions().next().unwrap().1.to_vec();
             let code_a = interp.run(&mut a, &mut values);
             let after_a: Vec<u8> = self.bus.ram_regions().next().unwrap().1.to_vec();
-            self.bus.ram_slice_mut(0x4000_0000, ram.len() as u64).unwrap().copy_from_slice(&ram);
+            self.bus
+                .ram_slice_mut(0x4000_0000, ram.len() as u64)
+                .unwrap()
+                .copy_from_slice(&ram);
             let mut b = CpuEnv::new(start.clone(), &mut *self.bus);
             b.budget = 100;
             let code_b = self.compiler.run(&compiled, &mut b);
@@ -77,8 +103,21 @@ impl Rig {
 }
 
 fn finish(b: Builder) -> Block {
-    let key = BlockKey { pc: 0x4000_0000, phys_pc: 0x4000_0000, flags: 0x13 };
-    b.finish(key, vec![0x4000_0000], 4, Terminal::Exit { next_pc: 0x4000_0004 }, reg_slot(15), 0)
+    let key = BlockKey {
+        pc: 0x4000_0000,
+        phys_pc: 0x4000_0000,
+        flags: 0x13,
+    };
+    b.finish(
+        key,
+        vec![0x4000_0000],
+        4,
+        Terminal::Exit {
+            next_pc: 0x4000_0004,
+        },
+        reg_slot(15),
+        0,
+    )
 }
 
 /// r0/r1 (a), r2/r3 (b), r4/r5 (c) in; r6/r7 and r8/r9 out.
@@ -91,7 +130,9 @@ fn binary_ops() {
     let mut rig = Rig::new();
     use BinaryOp::*;
     for ty in TYPES {
-        for op in [Add, Sub, Mul, UMulHi, SMulHi, UDiv, SDiv, And, Or, Xor, Shl, Lshr, Ashr, Rotl, Rotr] {
+        for op in [
+            Add, Sub, Mul, UMulHi, SMulHi, UDiv, SDiv, And, Or, Xor, Shl, Lshr, Ashr, Rotl, Rotr,
+        ] {
             let mut b = Builder::new();
             let (x, y, _) = inputs(&mut b, ty);
             let r = b.binary(op, x, y);
@@ -138,10 +179,25 @@ fn carries_comparisons_and_selects() {
         let carry = b.add_carry(x, y, cin);
         let ov = b.add_overflow(x, y, cin);
         b.set(slot(6, Type::I8), carry);
-        b.set(Slot { offset: reg_slot(6).offset + 1, ty: Type::I8 }, ov);
-        for (i, cmp) in [Eq, Ne, Ult, Ule, Ugt, Uge, Slt, Sle, Sgt, Sge].into_iter().enumerate() {
+        b.set(
+            Slot {
+                offset: reg_slot(6).offset + 1,
+                ty: Type::I8,
+            },
+            ov,
+        );
+        for (i, cmp) in [Eq, Ne, Ult, Ule, Ugt, Uge, Slt, Sle, Sgt, Sge]
+            .into_iter()
+            .enumerate()
+        {
             let r = b.cmp(cmp, x, y);
-            b.set(Slot { offset: reg_slot(8).offset + i as u32, ty: Type::I8 }, r);
+            b.set(
+                Slot {
+                    offset: reg_slot(8).offset + i as u32,
+                    ty: Type::I8,
+                },
+                r,
+            );
         }
         let lt = b.cmp(Slt, x, y);
         let s = b.select(lt, x, y);
@@ -192,7 +248,12 @@ fn loads_and_stores_at_every_size_order_and_sign() {
                 let base = b.c32(0x4000_0000);
                 let addr = b.add(base, off);
                 let v = b.get(slot(2, Type::I64));
-                let access = MemAccess { size, signed, endian, align: 1 };
+                let access = MemAccess {
+                    size,
+                    signed,
+                    endian,
+                    align: 1,
+                };
                 b.store(addr, v, access);
                 let ty = if size == 8 { Type::I64 } else { Type::I32 };
                 let l = b.load(ty, addr, access);
@@ -217,11 +278,29 @@ fn faults_exit_at_the_instruction_with_its_credit() {
     b.set(slot(6, Type::I32), x);
     b.set_insn(1);
     let a = b.get(slot(0, Type::I32));
-    let access = MemAccess { size: 4, signed: false, endian: Endian::Little, align: 4 };
+    let access = MemAccess {
+        size: 4,
+        signed: false,
+        endian: Endian::Little,
+        align: 4,
+    };
     let v = b.load(Type::I32, a, access);
     b.set(slot(7, Type::I32), v);
-    let key = BlockKey { pc: 0x4000_0000, phys_pc: 0x4000_0000, flags: 0x13 };
-    let block = b.finish(key, vec![0x4000_0000, 0x4000_0004, 0x4000_0008], 12, Terminal::Jump { target: 0x4000_000c }, reg_slot(15), 0);
+    let key = BlockKey {
+        pc: 0x4000_0000,
+        phys_pc: 0x4000_0000,
+        flags: 0x13,
+    };
+    let block = b.finish(
+        key,
+        vec![0x4000_0000, 0x4000_0004, 0x4000_0008],
+        12,
+        Terminal::Jump {
+            target: 0x4000_000c,
+        },
+        reg_slot(15),
+        0,
+    );
     rig.check(&block, 60);
     // And a budget too small to enter: nothing runs.
     let compiled = rig.compiler.compile::<ArmCpu>(&block, 1).unwrap();

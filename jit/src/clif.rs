@@ -13,6 +13,7 @@
 //! Rust enters compiled code through a small trampoline (system calling
 //! convention) compiled once.
 
+use crate::codemem::CodeArena;
 use crate::frontend::Guest;
 use crate::ir::{self, BinaryOp, Block, Cmp, Convert, Endian, Inst, Terminal, UnaryOp};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -21,7 +22,6 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use crate::codemem::CodeArena;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 use lockstep_runtime::env::{CpuEnv, EnvLayout, ExitCode};
@@ -103,7 +103,9 @@ impl Compiler {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
         // Tail calls (block chaining) need frame pointers on x86-64.
-        flags.set("preserve_frame_pointers", "true").map_err(|e| e.to_string())?;
+        flags
+            .set("preserve_frame_pointers", "true")
+            .map_err(|e| e.to_string())?;
         let isa = cranelift_native::builder()
             .map_err(|e| e.to_string())?
             .finish(settings::Flags::new(flags))
@@ -122,7 +124,11 @@ impl Compiler {
         helper_sig.params.extend([AbiParam::new(ptr); 5]);
         helper_sig.returns.push(AbiParam::new(types::I64));
         let mut load_sig = Signature::new(sys);
-        load_sig.params.extend([AbiParam::new(ptr), AbiParam::new(types::I64), AbiParam::new(types::I32)]);
+        load_sig.params.extend([
+            AbiParam::new(ptr),
+            AbiParam::new(types::I64),
+            AbiParam::new(types::I32),
+        ]);
         load_sig.returns.push(AbiParam::new(types::I64));
         let mut store_sig = Signature::new(sys);
         store_sig.params.extend([
@@ -137,7 +143,10 @@ impl Compiler {
         let mut ctx = module.make_context();
         let mut fctx = FunctionBuilderContext::new();
         ctx.func.signature = Signature::new(sys);
-        ctx.func.signature.params.extend([AbiParam::new(ptr), AbiParam::new(ptr)]);
+        ctx.func
+            .signature
+            .params
+            .extend([AbiParam::new(ptr), AbiParam::new(ptr)]);
         ctx.func.signature.returns.push(AbiParam::new(types::I32));
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
@@ -153,8 +162,12 @@ impl Compiler {
             b.seal_all_blocks();
             b.finalize(module.isa().frontend_config());
         }
-        let id = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
-        module.define_function(id, &mut ctx).map_err(|e| e.to_string())?;
+        let id = module
+            .declare_anonymous_function(&ctx.func.signature)
+            .map_err(|e| e.to_string())?;
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| e.to_string())?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let tramp = module.get_finalized_function(id);
         module.clear_context(&mut ctx);
@@ -229,13 +242,26 @@ impl Compiler {
                 self.module.clear_context(&mut self.ctx);
                 return None;
             }
-            Err(e) => panic!("Cranelift rejected block {:#x}: {e:?}\n{}\n{block}", block.key.pc, self.ctx.func.display()),
+            Err(e) => panic!(
+                "Cranelift rejected block {:#x}: {e:?}\n{}\n{block}",
+                block.key.pc,
+                self.ctx.func.display()
+            ),
         }
-        self.module.finalize_definitions().expect("finalize compiled code");
+        self.module
+            .finalize_definitions()
+            .expect("finalize compiled code");
         let code = self.module.get_finalized_function(func_id);
         if self.out_asm {
             if let Some(vcode) = self.ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
-                eprintln!("OUT: block {:#x} at {:p}, {} bytes\n{vcode}", block.key.pc, code, self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len()));
+                eprintln!(
+                    "OUT: block {:#x} at {:p}, {} bytes\n{vcode}",
+                    block.key.pc,
+                    code,
+                    self.ctx
+                        .compiled_code()
+                        .map_or(0, |c| c.code_buffer().len())
+                );
             }
         }
         self.module.clear_context(&mut self.ctx);
@@ -291,7 +317,10 @@ impl Lowering<'_> {
     }
 
     fn cached_var(&self, slot: ir::Slot) -> Option<Variable> {
-        self.cached.iter().find(|(s, _)| *s == slot).map(|&(_, v)| v)
+        self.cached
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|&(_, v)| v)
     }
 
     /// Chooses the cached slots and loads the ones whose entry value can
@@ -303,11 +332,11 @@ impl Lowering<'_> {
         let mut branched = false;
         for op in &self.block.ops {
             match op.inst {
-                Inst::Get { slot, .. } | Inst::Set { slot, .. } => {
-                    if !order.iter().any(|(s, _)| *s == slot) {
-                        let write_first = matches!(op.inst, Inst::Set { .. }) && !branched;
-                        order.push((slot, !write_first));
-                    }
+                Inst::Get { slot, .. } | Inst::Set { slot, .. }
+                    if !order.iter().any(|(s, _)| *s == slot) =>
+                {
+                    let write_first = matches!(op.inst, Inst::Set { .. }) && !branched;
+                    order.push((slot, !write_first));
                 }
                 Inst::Label(_) | Inst::Jump(_) | Inst::BranchIf { .. } => branched = true,
                 _ => {}
@@ -319,7 +348,9 @@ impl Lowering<'_> {
             }
         }
         let overlaps = |a: &ir::Slot, b: &ir::Slot| {
-            a != b && a.offset < b.offset + u32::from(b.ty.bytes()) && b.offset < a.offset + u32::from(a.ty.bytes())
+            a != b
+                && a.offset < b.offset + u32::from(b.ty.bytes())
+                && b.offset < a.offset + u32::from(a.ty.bytes())
         };
         for &(s, needs_entry) in &order {
             if order.iter().any(|(o, _)| overlaps(&s, o)) {
@@ -327,7 +358,10 @@ impl Lowering<'_> {
             }
             let var = self.b.declare_var(clty(s.ty));
             if needs_entry {
-                let x = self.b.ins().load(clty(s.ty), flags(), self.env, s.offset as i32);
+                let x = self
+                    .b
+                    .ins()
+                    .load(clty(s.ty), flags(), self.env, s.offset as i32);
                 self.b.def_var(var, x);
             }
             self.cached.push((s, var));
@@ -354,7 +388,10 @@ impl Lowering<'_> {
     fn reload_state(&mut self) {
         for i in 0..self.cached.len() {
             let (slot, var) = self.cached[i];
-            let x = self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32);
+            let x = self
+                .b
+                .ins()
+                .load(clty(slot.ty), flags(), self.env, slot.offset as i32);
             self.b.def_var(var, x);
         }
     }
@@ -395,8 +432,11 @@ impl Lowering<'_> {
     }
 
     fn emit_fault_exits(&mut self) {
-        let mut exits: Vec<(u16, cranelift_codegen::ir::Block, Vec<usize>)> =
-            self.fault_exits.iter().map(|(&i, (b, d))| (i, *b, d.clone())).collect();
+        let mut exits: Vec<(u16, cranelift_codegen::ir::Block, Vec<usize>)> = self
+            .fault_exits
+            .iter()
+            .map(|(&i, (b, d))| (i, *b, d.clone()))
+            .collect();
         exits.sort_by_key(|e| e.0);
         for (insn, exit, dirty) in exits {
             self.b.switch_to_block(exit);
@@ -413,7 +453,10 @@ impl Lowering<'_> {
         self.b.switch_to_block(entry);
         self.env = self.b.block_params(entry)[0];
         let n = i64::from(self.block.len());
-        let budget = self.b.ins().load(types::I64, flags(), self.env, self.layout.budget);
+        let budget = self
+            .b
+            .ins()
+            .load(types::I64, flags(), self.env, self.layout.budget);
         let short = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, budget, n);
         let out = self.b.create_block();
         let body = self.b.create_block();
@@ -423,7 +466,9 @@ impl Lowering<'_> {
         self.ret(ExitCode::Budget);
         self.b.switch_to_block(body);
         let left = self.b.ins().iadd_imm_s(budget, -n);
-        self.b.ins().store(flags(), left, self.env, self.layout.budget);
+        self.b
+            .ins()
+            .store(flags(), left, self.env, self.layout.budget);
         self.load_state();
 
         for op in &self.block.ops {
@@ -444,7 +489,10 @@ impl Lowering<'_> {
             Inst::Get { dst, slot } => {
                 let x = match self.cached_var(*slot) {
                     Some(var) => self.b.use_var(var),
-                    None => self.b.ins().load(clty(slot.ty), flags(), self.env, slot.offset as i32),
+                    None => self
+                        .b
+                        .ins()
+                        .load(clty(slot.ty), flags(), self.env, slot.offset as i32),
                 };
                 self.def(*dst, x);
             }
@@ -453,7 +501,11 @@ impl Lowering<'_> {
                 match self.cached_var(*slot) {
                     Some(var) => {
                         self.b.def_var(var, x);
-                        let i = self.cached.iter().position(|(s, _)| s == slot).expect("cached");
+                        let i = self
+                            .cached
+                            .iter()
+                            .position(|(s, _)| s == slot)
+                            .expect("cached");
                         self.dirty[i] = true;
                     }
                     None => {
@@ -481,7 +533,12 @@ impl Lowering<'_> {
                 let x = self.binary(*op, clty(ty(*dst)), a, b);
                 self.def(*dst, x);
             }
-            Inst::AddCarry { dst, a, b, carry_in } if ty(*a) != ir::Type::I64 => {
+            Inst::AddCarry {
+                dst,
+                a,
+                b,
+                carry_in,
+            } if ty(*a) != ir::Type::I64 => {
                 // Narrow types: add in 64 bits and take the bit above.
                 let t = ty(*a);
                 let (a, b) = (self.v(*a), self.v(*b));
@@ -495,7 +552,12 @@ impl Lowering<'_> {
                 let x = self.b.ins().ireduce(types::I8, s);
                 self.def(*dst, x);
             }
-            Inst::AddCarry { dst, a, b, carry_in } => {
+            Inst::AddCarry {
+                dst,
+                a,
+                b,
+                carry_in,
+            } => {
                 let t = ty(*a);
                 let (a, b) = (self.v(*a), self.v(*b));
                 let c = self.v(*carry_in);
@@ -510,7 +572,12 @@ impl Lowering<'_> {
                 let x = self.top_bit(c, t);
                 self.def(*dst, x);
             }
-            Inst::AddOverflow { dst, a, b, carry_in } => {
+            Inst::AddOverflow {
+                dst,
+                a,
+                b,
+                carry_in,
+            } => {
                 let t = ty(*a);
                 let (a, b) = (self.v(*a), self.v(*b));
                 let c = self.v(*carry_in);
@@ -564,13 +631,19 @@ impl Lowering<'_> {
                 }
                 self.flush_state();
                 let sig = self.b.import_signature(self.helper_sig.clone());
-                let f = self.b.ins().iconst(types::I64, helper.func as *const () as i64);
+                let f = self
+                    .b
+                    .ins()
+                    .iconst(types::I64, helper.func as *const () as i64);
                 let call = self.b.ins().call_indirect(sig, f, &argv);
                 let r = self.b.inst_results(call)[0];
                 self.def(*dst, r);
                 self.reload_state();
                 if helper.may_fault {
-                    let pending = self.b.ins().load(types::I32, flags(), self.env, self.layout.fault_pending);
+                    let pending =
+                        self.b
+                            .ins()
+                            .load(types::I32, flags(), self.env, self.layout.fault_pending);
                     self.branch_to_fault(pending, op.insn);
                 }
             }
@@ -595,7 +668,10 @@ impl Lowering<'_> {
                 self.b.switch_to_block(next);
             }
             Inst::ExitIfRequested { next_pc } => {
-                let req = self.b.ins().load(types::I32, flags(), self.env, self.layout.exit_request);
+                let req =
+                    self.b
+                        .ins()
+                        .load(types::I32, flags(), self.env, self.layout.exit_request);
                 let exit = self.b.create_block();
                 let cont = self.b.create_block();
                 self.b.ins().brif(req, exit, &[], cont, &[]);
@@ -617,14 +693,22 @@ impl Lowering<'_> {
     }
 
     fn sum3(&mut self, t: types::Type, a: Value, b: Value, c: Value) -> Value {
-        let c = if t == types::I8 { c } else { self.b.ins().uextend(t, c) };
+        let c = if t == types::I8 {
+            c
+        } else {
+            self.b.ins().uextend(t, c)
+        };
         let s = self.b.ins().iadd(a, b);
         self.b.ins().iadd(s, c)
     }
 
     fn top_bit(&mut self, v: Value, t: ir::Type) -> Value {
         let s = self.b.ins().ushr_imm_u(v, i64::from(t.bits() - 1));
-        let s = if t == ir::Type::I8 { s } else { self.b.ins().ireduce(types::I8, s) };
+        let s = if t == ir::Type::I8 {
+            s
+        } else {
+            self.b.ins().ireduce(types::I8, s)
+        };
         self.b.ins().band_imm_s(s, 1)
     }
 
@@ -657,7 +741,10 @@ impl Lowering<'_> {
                 // x / 0 = 0 and MIN / -1 = MIN: divide by 1 in both cases.
                 let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
                 let minus1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-                let min = self.b.ins().iconst(t, (1i64 << (t.bits() - 1)) as u64 as i64 & mask(t));
+                let min = self
+                    .b
+                    .ins()
+                    .iconst(t, (1i64 << (t.bits() - 1)) as u64 as i64 & mask(t));
                 let is_min = self.b.ins().icmp(IntCC::Equal, a, min);
                 let ovf = self.b.ins().band(minus1, is_min);
                 let bad = self.b.ins().bor(zero, ovf);
@@ -680,7 +767,10 @@ impl Lowering<'_> {
 
     /// The TLB entry address for `addr`, and the value its tag must equal.
     fn tlb_probe(&mut self, addr: Value, size: u8, align: u8) -> (Value, Value) {
-        let i = self.b.ins().ushr_imm_u(addr, i64::from(lockstep_runtime::bus::PAGE_BITS));
+        let i = self
+            .b
+            .ins()
+            .ushr_imm_u(addr, i64::from(lockstep_runtime::bus::PAGE_BITS));
         let i = self.b.ins().band_imm_s(i, (TLB_ENTRIES - 1) as i64);
         let off = self.b.ins().ishl_imm_u(i, i64::from(tlbl::ENTRY_SHIFT));
         let table = i64::from(self.layout.tlb)
@@ -710,7 +800,10 @@ impl Lowering<'_> {
         let addend = self.b.ins().load(types::I64, flags(), entry, tlbl::ADDEND);
         let host = self.b.ins().iadd(addend, addr);
         let sty = clty(ir::Type::of_bytes(access.size));
-        let mut v = self.b.ins().load(sty, MemFlagsData::new().with_notrap(), host, 0);
+        let mut v = self
+            .b
+            .ins()
+            .load(sty, MemFlagsData::new().with_notrap(), host, 0);
         if sty != types::I64 {
             v = self.b.ins().uextend(types::I64, v);
         }
@@ -718,18 +811,30 @@ impl Lowering<'_> {
 
         self.b.switch_to_block(miss_b);
         self.flush_state();
-        let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
+        let op = MemOp {
+            size: access.size,
+            align: access.align,
+            mmu_idx: self.block.mmu_idx,
+        }
+        .pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));
         let sig = self.b.import_signature(self.load_sig.clone());
         let f = self.b.ins().iconst(types::I64, self.load_helper as i64);
         let call = self.b.ins().call_indirect(sig, f, &[self.env, addr, op]);
         let r = self.b.inst_results(call)[0];
-        let pending = self.b.ins().load(types::I32, flags(), self.env, self.layout.fault_pending);
+        let pending = self
+            .b
+            .ins()
+            .load(types::I32, flags(), self.env, self.layout.fault_pending);
         let exit = self.fault_exit(insn);
         self.b.ins().brif(pending, exit, &[], join, &[r.into()]);
 
         self.b.switch_to_block(join);
-        let mut v = if sty == types::I64 { raw } else { self.b.ins().ireduce(sty, raw) };
+        let mut v = if sty == types::I64 {
+            raw
+        } else {
+            self.b.ins().ireduce(sty, raw)
+        };
         if access.endian == Endian::Big && sty != types::I8 {
             v = self.b.ins().bswap(v);
         }
@@ -765,17 +870,31 @@ impl Lowering<'_> {
         self.b.switch_to_block(hit_b);
         let addend = self.b.ins().load(types::I64, flags(), entry, tlbl::ADDEND);
         let host = self.b.ins().iadd(addend, addr);
-        self.b.ins().store(MemFlagsData::new().with_notrap(), v, host, 0);
+        self.b
+            .ins()
+            .store(MemFlagsData::new().with_notrap(), v, host, 0);
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(miss_b);
         self.flush_state();
-        let v64 = if sty == types::I64 { v } else { self.b.ins().uextend(types::I64, v) };
-        let op = MemOp { size: access.size, align: access.align, mmu_idx: self.block.mmu_idx }.pack();
+        let v64 = if sty == types::I64 {
+            v
+        } else {
+            self.b.ins().uextend(types::I64, v)
+        };
+        let op = MemOp {
+            size: access.size,
+            align: access.align,
+            mmu_idx: self.block.mmu_idx,
+        }
+        .pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));
         let sig = self.b.import_signature(self.store_sig.clone());
         let f = self.b.ins().iconst(types::I64, self.store_helper as i64);
-        let call = self.b.ins().call_indirect(sig, f, &[self.env, addr, v64, op]);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(sig, f, &[self.env, addr, v64, op]);
         let status = self.b.inst_results(call)[0];
         let exit = self.fault_exit(insn);
         self.b.ins().brif(status, exit, &[], join, &[]);
@@ -785,7 +904,10 @@ impl Lowering<'_> {
 
     /// A direct exit through chain slot `exit` to guest `target`.
     fn direct_exit(&mut self, exit: usize, target: u64) {
-        let slot = self.b.ins().iconst(types::I64, (self.slots + 8 * exit as u64) as i64);
+        let slot = self
+            .b
+            .ins()
+            .iconst(types::I64, (self.slots + 8 * exit as u64) as i64);
         let code = self.b.ins().load(types::I64, flags(), slot, 0);
         let chained = self.b.create_block();
         let unchained = self.b.create_block();
@@ -795,8 +917,13 @@ impl Lowering<'_> {
         self.b.ins().return_call_indirect(sig, code, &[self.env]);
         self.b.switch_to_block(unchained);
         self.set_pc(target);
-        let from = self.b.ins().iconst(types::I64, (self.id << 1 | exit as u64) as i64);
-        self.b.ins().store(flags(), from, self.env, self.layout.exit_from);
+        let from = self
+            .b
+            .ins()
+            .iconst(types::I64, (self.id << 1 | exit as u64) as i64);
+        self.b
+            .ins()
+            .store(flags(), from, self.env, self.layout.exit_from);
         self.ret(ExitCode::Next);
     }
 
@@ -807,7 +934,11 @@ impl Lowering<'_> {
         self.flush_state();
         match self.block.terminal.clone() {
             Terminal::Jump { target } => self.direct_exit(0, target),
-            Terminal::Branch { cond, taken, not_taken } => {
+            Terminal::Branch {
+                cond,
+                taken,
+                not_taken,
+            } => {
                 let c = self.v(cond);
                 let t = self.b.create_block();
                 let f = self.b.create_block();
@@ -823,7 +954,12 @@ impl Lowering<'_> {
                 self.b.ins().store(flags(), v, self.env, slot.offset as i32);
                 self.ret(ExitCode::Next);
             }
-            Terminal::Trap { code, arg, credited, when } => {
+            Terminal::Trap {
+                code,
+                arg,
+                credited,
+                when,
+            } => {
                 if let Some(w) = when {
                     let w = self.v(w);
                     let taken = self.b.create_block();
@@ -835,9 +971,13 @@ impl Lowering<'_> {
                     self.b.switch_to_block(taken);
                 }
                 let c = self.b.ins().iconst(types::I32, i64::from(code));
-                self.b.ins().store(flags(), c, self.env, self.layout.trap_code);
+                self.b
+                    .ins()
+                    .store(flags(), c, self.env, self.layout.trap_code);
                 let a = self.b.ins().iconst(types::I32, i64::from(arg));
-                self.b.ins().store(flags(), a, self.env, self.layout.trap_arg);
+                self.b
+                    .ins()
+                    .store(flags(), a, self.env, self.layout.trap_arg);
                 if !credited {
                     self.refund(1);
                 }

@@ -25,7 +25,11 @@ impl CodeArena {
         let mut map = MmapMut::map_anon(size)?;
         // SAFETY: the range is exactly the mapping just created.
         let r = unsafe {
-            libc::mprotect(map.as_mut_ptr().cast(), size, libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC)
+            libc::mprotect(
+                map.as_mut_ptr().cast(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            )
         };
         if r != 0 {
             return Err(io::Error::last_os_error());
@@ -44,7 +48,10 @@ impl JITMemoryProvider for CodeArena {
         let align = align.max(16) as usize;
         let start = self.used.div_ceil(align) * align;
         if start + size > self.map.len() {
-            return Err(io::Error::new(io::ErrorKind::OutOfMemory, "code arena full"));
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "code arena full",
+            ));
         }
         self.used = start + size;
         // SAFETY: start + size lies within the mapping.

@@ -144,7 +144,9 @@ impl<G: Guest> GuestEngine<G> {
 
     /// Drops every block on guest physical page `page`.
     pub fn invalidate_page(&mut self, page: u64) {
-        let Some(ids) = self.by_page.remove(&page) else { return };
+        let Some(ids) = self.by_page.remove(&page) else {
+            return;
+        };
         for id in ids {
             self.remove(id);
         }
@@ -159,7 +161,9 @@ impl<G: Guest> GuestEngine<G> {
     }
 
     fn remove(&mut self, id: usize) {
-        let Some(entry) = self.entries[id].take() else { return };
+        let Some(entry) = self.entries[id].take() else {
+            return;
+        };
         self.stats.blocks_invalidated += 1;
         let key = (entry.interp.block.key.phys_pc, entry.interp.block.key.flags);
         self.by_key.remove(&key);
@@ -225,7 +229,12 @@ impl<G: Guest> GuestEngine<G> {
         debug_assert_eq!(crate::ir::verify(&block), Ok(()), "{block}");
         if self.trace.in_asm {
             let mut out = std::io::stderr().lock();
-            let _ = writeln!(out, "IN: {} instructions at 0x{:x}", block.len(), block.key.pc);
+            let _ = writeln!(
+                out,
+                "IN: {} instructions at 0x{:x}",
+                block.len(),
+                block.key.pc
+            );
             for line in G::disassemble(env, &block) {
                 let _ = writeln!(out, "{line}");
             }
@@ -252,7 +261,11 @@ impl<G: Guest> GuestEngine<G> {
             true => Some(self.compile(&block, id)?),
             false => None,
         };
-        lockstep_runtime::softmmu::protect_code(env, block.key.phys_pc, u64::from(block.code_bytes));
+        lockstep_runtime::softmmu::protect_code(
+            env,
+            block.key.phys_pc,
+            u64::from(block.code_bytes),
+        );
         self.by_key.insert((block.key.phys_pc, block.key.flags), id);
         for p in [first, last] {
             let list = self.by_page.entry(p).or_default();
@@ -302,17 +315,27 @@ impl<G: Guest> GuestEngine<G> {
             return;
         }
         let (from, exit) = ((exit_from >> 1) as usize, (exit_from & 1) as usize);
-        let Some(code) = self.entries[to].as_ref().and_then(|e| e.compiled.as_ref()).map(|c| c.entry()) else {
+        let Some(code) = self.entries[to]
+            .as_ref()
+            .and_then(|e| e.compiled.as_ref())
+            .map(|c| c.entry())
+        else {
             return;
         };
-        let Some(f) = self.entries.get_mut(from).and_then(|e| e.as_mut()) else { return };
+        let Some(f) = self.entries.get_mut(from).and_then(|e| e.as_mut()) else {
+            return;
+        };
         if f.chained_to[exit].is_some() {
             return;
         }
         if let Some(c) = &f.compiled {
             c.chain(exit, code);
             f.chained_to[exit] = Some(to);
-            self.entries[to].as_mut().expect("live block").incoming.push((from, exit));
+            self.entries[to]
+                .as_mut()
+                .expect("live block")
+                .incoming
+                .push((from, exit));
             self.stats.chains += 1;
         }
     }

@@ -7,7 +7,9 @@
 //! IR's semantics written once; the backend tests check compiled code
 //! against them.
 
-use crate::ir::{BinaryOp, Block, Cmp, Convert, Endian, Inst, MemAccess, Slot, Terminal, Type, UnaryOp};
+use crate::ir::{
+    BinaryOp, Block, Cmp, Convert, Endian, Inst, MemAccess, Slot, Terminal, Type, UnaryOp,
+};
 use lockstep_runtime::env::{CpuEnv, ExitCode, Trap};
 use lockstep_runtime::softmmu::{self, MemOp, Translate};
 
@@ -23,7 +25,11 @@ pub fn eval_unary(op: UnaryOp, ty: Type, a: u64) -> u64 {
         UnaryOp::Not => !a,
         UnaryOp::Neg => a.wrapping_neg(),
         UnaryOp::Clz => u64::from(a.leading_zeros() - (64 - bits)),
-        UnaryOp::Ctz => u64::from(if a & ty.mask() == 0 { bits } else { a.trailing_zeros() }),
+        UnaryOp::Ctz => u64::from(if a & ty.mask() == 0 {
+            bits
+        } else {
+            a.trailing_zeros()
+        }),
         UnaryOp::Popcnt => u64::from(a.count_ones()),
         UnaryOp::Bswap => a.swap_bytes() >> (64 - bits),
         UnaryOp::Bitrev => a.reverse_bits() >> (64 - bits),
@@ -196,21 +202,55 @@ impl InterpBlock {
             i += 1;
             match &op.inst {
                 Inst::Const { dst, imm } => values[dst.0 as usize] = *imm,
-                Inst::Get { dst, slot } => values[dst.0 as usize] = unsafe { read_slot(env, *slot) },
-                Inst::Set { slot, src } => unsafe { write_slot(env, *slot, values[src.0 as usize]) },
-                Inst::Unary { dst, op, src } => values[dst.0 as usize] = eval_unary(*op, ty(*dst), values[src.0 as usize]),
+                Inst::Get { dst, slot } => {
+                    values[dst.0 as usize] = unsafe { read_slot(env, *slot) }
+                }
+                Inst::Set { slot, src } => unsafe {
+                    write_slot(env, *slot, values[src.0 as usize])
+                },
+                Inst::Unary { dst, op, src } => {
+                    values[dst.0 as usize] = eval_unary(*op, ty(*dst), values[src.0 as usize])
+                }
                 Inst::Binary { dst, op, a, b } => {
-                    values[dst.0 as usize] = eval_binary(*op, ty(*dst), values[a.0 as usize], values[b.0 as usize])
+                    values[dst.0 as usize] =
+                        eval_binary(*op, ty(*dst), values[a.0 as usize], values[b.0 as usize])
                 }
-                Inst::AddCarry { dst, a, b, carry_in } => {
-                    values[dst.0 as usize] = eval_add_carry(ty(*a), values[a.0 as usize], values[b.0 as usize], values[carry_in.0 as usize])
+                Inst::AddCarry {
+                    dst,
+                    a,
+                    b,
+                    carry_in,
+                } => {
+                    values[dst.0 as usize] = eval_add_carry(
+                        ty(*a),
+                        values[a.0 as usize],
+                        values[b.0 as usize],
+                        values[carry_in.0 as usize],
+                    )
                 }
-                Inst::AddOverflow { dst, a, b, carry_in } => {
-                    values[dst.0 as usize] = eval_add_overflow(ty(*a), values[a.0 as usize], values[b.0 as usize], values[carry_in.0 as usize])
+                Inst::AddOverflow {
+                    dst,
+                    a,
+                    b,
+                    carry_in,
+                } => {
+                    values[dst.0 as usize] = eval_add_overflow(
+                        ty(*a),
+                        values[a.0 as usize],
+                        values[b.0 as usize],
+                        values[carry_in.0 as usize],
+                    )
                 }
-                Inst::Compare { dst, cmp, a, b } => values[dst.0 as usize] = eval_cmp(*cmp, ty(*a), values[a.0 as usize], values[b.0 as usize]),
+                Inst::Compare { dst, cmp, a, b } => {
+                    values[dst.0 as usize] =
+                        eval_cmp(*cmp, ty(*a), values[a.0 as usize], values[b.0 as usize])
+                }
                 Inst::Select { dst, cond, a, b } => {
-                    values[dst.0 as usize] = if values[cond.0 as usize] != 0 { values[a.0 as usize] } else { values[b.0 as usize] }
+                    values[dst.0 as usize] = if values[cond.0 as usize] != 0 {
+                        values[a.0 as usize]
+                    } else {
+                        values[b.0 as usize]
+                    }
                 }
                 Inst::Convert { dst, kind, src } => {
                     let v = values[src.0 as usize];
@@ -221,7 +261,11 @@ impl InterpBlock {
                     }
                 }
                 Inst::Load { dst, addr, access } => {
-                    let mop = MemOp { size: access.size, align: access.align, mmu_idx: b.mmu_idx };
+                    let mop = MemOp {
+                        size: access.size,
+                        align: access.align,
+                        mmu_idx: b.mmu_idx,
+                    };
                     match softmmu::read(env, values[addr.0 as usize], mop) {
                         Ok(raw) => values[dst.0 as usize] = finish_load(raw, *access, ty(*dst)),
                         Err(f) => {
@@ -231,7 +275,11 @@ impl InterpBlock {
                     }
                 }
                 Inst::Store { addr, src, access } => {
-                    let mop = MemOp { size: access.size, align: access.align, mmu_idx: b.mmu_idx };
+                    let mop = MemOp {
+                        size: access.size,
+                        align: access.align,
+                        mmu_idx: b.mmu_idx,
+                    };
                     let v = prepare_store(values[src.0 as usize], *access);
                     if let Err(f) = softmmu::write(env, values[addr.0 as usize], v, mop) {
                         env.raise(f);
@@ -268,15 +316,34 @@ impl InterpBlock {
         }
         let (pc, code) = match &b.terminal {
             Terminal::Jump { target } => (*target, ExitCode::Next),
-            Terminal::Branch { cond, taken, not_taken } => {
-                (if values[cond.0 as usize] != 0 { *taken } else { *not_taken }, ExitCode::Next)
-            }
+            Terminal::Branch {
+                cond,
+                taken,
+                not_taken,
+            } => (
+                if values[cond.0 as usize] != 0 {
+                    *taken
+                } else {
+                    *not_taken
+                },
+                ExitCode::Next,
+            ),
             Terminal::Indirect { target } => (values[target.0 as usize], ExitCode::Next),
-            Terminal::Trap { when: Some(w), .. } | Terminal::Halt { when: Some(w), .. } if values[w.0 as usize] == 0 => {
+            Terminal::Trap { when: Some(w), .. } | Terminal::Halt { when: Some(w), .. }
+                if values[w.0 as usize] == 0 =>
+            {
                 (b.next_pc(b.insn_pcs.len() - 1), ExitCode::Next)
             }
-            Terminal::Trap { code, arg, credited, .. } => {
-                env.trap = Trap { code: *code, arg: *arg };
+            Terminal::Trap {
+                code,
+                arg,
+                credited,
+                ..
+            } => {
+                env.trap = Trap {
+                    code: *code,
+                    arg: *arg,
+                };
                 if !credited {
                     env.budget += 1;
                 }
@@ -308,9 +375,15 @@ mod tests {
         assert_eq!(eval_binary(BinaryOp::Shl, Type::I32, 1, 33), 2);
         assert_eq!(eval_binary(BinaryOp::Ashr, Type::I16, 0x8000, 15), 0xffff);
         assert_eq!(eval_binary(BinaryOp::Rotr, Type::I32, 1, 1), 0x8000_0000);
-        assert_eq!(eval_binary(BinaryOp::SDiv, Type::I32, 0x8000_0000, 0xffff_ffff), 0x8000_0000);
+        assert_eq!(
+            eval_binary(BinaryOp::SDiv, Type::I32, 0x8000_0000, 0xffff_ffff),
+            0x8000_0000
+        );
         assert_eq!(eval_binary(BinaryOp::UDiv, Type::I32, 7, 0), 0);
-        assert_eq!(eval_binary(BinaryOp::SMulHi, Type::I32, 0xffff_ffff, 2), 0xffff_ffff);
+        assert_eq!(
+            eval_binary(BinaryOp::SMulHi, Type::I32, 0xffff_ffff, 2),
+            0xffff_ffff
+        );
         assert_eq!(eval_binary(BinaryOp::UMulHi, Type::I64, u64::MAX, 2), 1);
         assert_eq!(eval_unary(UnaryOp::Clz, Type::I32, 0), 32);
         assert_eq!(eval_unary(UnaryOp::Clz, Type::I16, 1), 15);

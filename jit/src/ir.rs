@@ -241,23 +241,64 @@ pub enum Inst {
     /// `dst = op(src)`.
     Unary { dst: Value, op: UnaryOp, src: Value },
     /// `dst = op(a, b)`.
-    Binary { dst: Value, op: BinaryOp, a: Value, b: Value },
+    Binary {
+        dst: Value,
+        op: BinaryOp,
+        a: Value,
+        b: Value,
+    },
     /// `dst = a + b + carry_in` carries out of the top bit (0 or 1).
-    AddCarry { dst: Value, a: Value, b: Value, carry_in: Value },
+    AddCarry {
+        dst: Value,
+        a: Value,
+        b: Value,
+        carry_in: Value,
+    },
     /// `dst = a + b + carry_in` overflows as signed numbers (0 or 1).
-    AddOverflow { dst: Value, a: Value, b: Value, carry_in: Value },
+    AddOverflow {
+        dst: Value,
+        a: Value,
+        b: Value,
+        carry_in: Value,
+    },
     /// `dst = cmp(a, b)` (0 or 1).
-    Compare { dst: Value, cmp: Cmp, a: Value, b: Value },
+    Compare {
+        dst: Value,
+        cmp: Cmp,
+        a: Value,
+        b: Value,
+    },
     /// `dst = cond != 0 ? a : b`.
-    Select { dst: Value, cond: Value, a: Value, b: Value },
+    Select {
+        dst: Value,
+        cond: Value,
+        a: Value,
+        b: Value,
+    },
     /// `dst = convert(src)` to `dst`'s type.
-    Convert { dst: Value, kind: Convert, src: Value },
+    Convert {
+        dst: Value,
+        kind: Convert,
+        src: Value,
+    },
     /// `dst = mem[addr]`, zero- or sign-extended to `dst`'s type.
-    Load { dst: Value, addr: Value, access: MemAccess },
+    Load {
+        dst: Value,
+        addr: Value,
+        access: MemAccess,
+    },
     /// `mem[addr] = src` (its low `access.size` bytes).
-    Store { addr: Value, src: Value, access: MemAccess },
+    Store {
+        addr: Value,
+        src: Value,
+        access: MemAccess,
+    },
     /// `dst = helper(env, args…)`; unused arguments are zero.
-    Call { dst: Value, helper: Helper, args: Vec<Value> },
+    Call {
+        dst: Value,
+        helper: Helper,
+        args: Vec<Value>,
+    },
     /// A branch target.
     Label(Label),
     /// Continue at `target`.
@@ -287,7 +328,11 @@ pub enum Terminal {
     Jump { target: u64 },
     /// Continue at `taken` if `cond != 0`, else at `not_taken` (both
     /// chainable).
-    Branch { cond: Value, taken: u64, not_taken: u64 },
+    Branch {
+        cond: Value,
+        taken: u64,
+        not_taken: u64,
+    },
     /// Continue at a computed guest PC.
     Indirect { target: Value },
     /// The last instruction traps. `code`/`arg` are per ISA; `credited`
@@ -295,7 +340,12 @@ pub enum Terminal {
     /// supervisor call does, an undefined encoding does not). With `when`,
     /// the trap is taken only if that value is non-zero; otherwise the
     /// block continues at the next instruction.
-    Trap { code: u32, arg: u32, credited: bool, when: Option<Value> },
+    Trap {
+        code: u32,
+        arg: u32,
+        credited: bool,
+        when: Option<Value>,
+    },
     /// Wait for an interrupt, then continue at `next_pc` (only if `when`
     /// is non-zero, when given).
     Halt { next_pc: u64, when: Option<Value> },
@@ -402,7 +452,12 @@ macro_rules! unary_ops {
 impl Builder {
     /// An empty builder at instruction 0.
     pub fn new() -> Self {
-        Builder { ops: Vec::new(), types: Vec::new(), labels: 0, insn: 0 }
+        Builder {
+            ops: Vec::new(),
+            types: Vec::new(),
+            labels: 0,
+            insn: 0,
+        }
     }
 
     /// Subsequent ops belong to guest instruction `index`.
@@ -437,13 +492,19 @@ impl Builder {
     }
 
     fn push(&mut self, inst: Inst) {
-        self.ops.push(Op { insn: self.insn, inst });
+        self.ops.push(Op {
+            insn: self.insn,
+            inst,
+        });
     }
 
     /// A constant.
     pub fn iconst(&mut self, ty: Type, imm: u64) -> Value {
         let dst = self.value(ty);
-        self.push(Inst::Const { dst, imm: imm & ty.mask() });
+        self.push(Inst::Const {
+            dst,
+            imm: imm & ty.mask(),
+        });
         dst
     }
 
@@ -494,14 +555,24 @@ impl Builder {
     /// Carry out of `a + b + carry_in` (carry_in an `I8` 0/1).
     pub fn add_carry(&mut self, a: Value, b: Value, carry_in: Value) -> Value {
         let dst = self.value(Type::I8);
-        self.push(Inst::AddCarry { dst, a, b, carry_in });
+        self.push(Inst::AddCarry {
+            dst,
+            a,
+            b,
+            carry_in,
+        });
         dst
     }
 
     /// Signed overflow of `a + b + carry_in`.
     pub fn add_overflow(&mut self, a: Value, b: Value, carry_in: Value) -> Value {
         let dst = self.value(Type::I8);
-        self.push(Inst::AddOverflow { dst, a, b, carry_in });
+        self.push(Inst::AddOverflow {
+            dst,
+            a,
+            b,
+            carry_in,
+        });
         dst
     }
 
@@ -559,7 +630,11 @@ impl Builder {
     pub fn call(&mut self, helper: Helper, args: &[Value]) -> Value {
         assert!(args.len() <= 4, "helpers take at most four arguments");
         let dst = self.value(Type::I64);
-        self.push(Inst::Call { dst, helper, args: args.to_vec() });
+        self.push(Inst::Call {
+            dst,
+            helper,
+            args: args.to_vec(),
+        });
         dst
     }
 
@@ -590,8 +665,26 @@ impl Builder {
     }
 
     /// Finishes the block.
-    pub fn finish(self, key: BlockKey, insn_pcs: Vec<u64>, code_bytes: u32, terminal: Terminal, pc_slot: Slot, mmu_idx: u8) -> Block {
-        Block { key, insn_pcs, ops: self.ops, terminal, value_types: self.types, labels: self.labels, pc_slot, mmu_idx, code_bytes }
+    pub fn finish(
+        self,
+        key: BlockKey,
+        insn_pcs: Vec<u64>,
+        code_bytes: u32,
+        terminal: Terminal,
+        pc_slot: Slot,
+        mmu_idx: u8,
+    ) -> Block {
+        Block {
+            key,
+            insn_pcs,
+            ops: self.ops,
+            terminal,
+            value_types: self.types,
+            labels: self.labels,
+            pc_slot,
+            mmu_idx,
+            code_bytes,
+        }
     }
 }
 
@@ -612,11 +705,17 @@ pub fn verify(block: &Block) -> Result<(), VerifyError> {
             return err(i, format!("instruction index {} out of range", op.insn));
         }
         let uses: Vec<Value> = match &op.inst {
-            Inst::Const { .. } | Inst::Get { .. } | Inst::Label(_) | Inst::Jump(_) | Inst::ExitIfRequested { .. } => vec![],
+            Inst::Const { .. }
+            | Inst::Get { .. }
+            | Inst::Label(_)
+            | Inst::Jump(_)
+            | Inst::ExitIfRequested { .. } => vec![],
             Inst::Set { src, .. } => vec![*src],
             Inst::Unary { src, .. } | Inst::Convert { src, .. } => vec![*src],
             Inst::Binary { a, b, .. } | Inst::Compare { a, b, .. } => vec![*a, *b],
-            Inst::AddCarry { a, b, carry_in, .. } | Inst::AddOverflow { a, b, carry_in, .. } => vec![*a, *b, *carry_in],
+            Inst::AddCarry { a, b, carry_in, .. } | Inst::AddOverflow { a, b, carry_in, .. } => {
+                vec![*a, *b, *carry_in]
+            }
             Inst::Select { cond, a, b, .. } => vec![*cond, *a, *b],
             Inst::Load { addr, .. } => vec![*addr],
             Inst::Store { addr, src, .. } => vec![*addr, *src],
@@ -635,8 +734,12 @@ pub fn verify(block: &Block) -> Result<(), VerifyError> {
             Inst::Binary { dst, a, b, .. } if ty(a) != ty(dst) || ty(b) != ty(dst) => {
                 return err(i, "binary operand types differ".into())
             }
-            Inst::Set { slot, src } if slot.ty != ty(src) => return err(i, "set of a slot with another type".into()),
-            Inst::Get { dst, slot } if slot.ty != ty(dst) => return err(i, "get into another type".into()),
+            Inst::Set { slot, src } if slot.ty != ty(src) => {
+                return err(i, "set of a slot with another type".into())
+            }
+            Inst::Get { dst, slot } if slot.ty != ty(dst) => {
+                return err(i, "get into another type".into())
+            }
             Inst::Label(l) => {
                 if placed[l.0 as usize] {
                     return err(i, format!("label {} placed twice", l.0));
@@ -668,7 +771,10 @@ pub fn verify(block: &Block) -> Result<(), VerifyError> {
     };
     if let Some(u) = used {
         if defined.get(u.0 as usize).copied().flatten() != Some(region) {
-            return Err(VerifyError(format!("terminal uses v{} not defined in the last region", u.0)));
+            return Err(VerifyError(format!(
+                "terminal uses v{} not defined in the last region",
+                u.0
+            )));
         }
     }
     Ok(())
@@ -694,11 +800,22 @@ pub fn def_of(inst: &Inst) -> Option<Value> {
 
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "block pc={:#x} phys={:#x} flags={:#x} insns={}", self.key.pc, self.key.phys_pc, self.key.flags, self.len())?;
+        writeln!(
+            f,
+            "block pc={:#x} phys={:#x} flags={:#x} insns={}",
+            self.key.pc,
+            self.key.phys_pc,
+            self.key.flags,
+            self.len()
+        )?;
         let mut last = u16::MAX;
         for op in &self.ops {
             if op.insn != last {
-                writeln!(f, "  ; insn {} @ {:#x}", op.insn, self.insn_pcs[op.insn as usize])?;
+                writeln!(
+                    f,
+                    "  ; insn {} @ {:#x}",
+                    op.insn, self.insn_pcs[op.insn as usize]
+                )?;
                 last = op.insn;
             }
             match def_of(&op.inst) {
@@ -715,9 +832,16 @@ mod tests {
     use super::*;
 
     fn key() -> BlockKey {
-        BlockKey { pc: 0x1000, phys_pc: 0x1000, flags: 0 }
+        BlockKey {
+            pc: 0x1000,
+            phys_pc: 0x1000,
+            flags: 0,
+        }
     }
-    const PC: Slot = Slot { offset: 60, ty: Type::I32 };
+    const PC: Slot = Slot {
+        offset: 60,
+        ty: Type::I32,
+    };
 
     #[test]
     fn verify_accepts_values_within_a_region() {
@@ -728,7 +852,14 @@ mod tests {
         b.branch_if(c, skip);
         b.set(PC, x);
         b.place(skip);
-        let blk = b.finish(key(), vec![0x1000], 4, Terminal::Jump { target: 0x1004 }, PC, 0);
+        let blk = b.finish(
+            key(),
+            vec![0x1000],
+            4,
+            Terminal::Jump { target: 0x1004 },
+            PC,
+            0,
+        );
         assert_eq!(verify(&blk), Ok(()));
     }
 
@@ -739,7 +870,14 @@ mod tests {
         let l = b.label();
         b.place(l);
         b.set(PC, x);
-        let blk = b.finish(key(), vec![0x1000], 4, Terminal::Jump { target: 0x1004 }, PC, 0);
+        let blk = b.finish(
+            key(),
+            vec![0x1000],
+            4,
+            Terminal::Jump { target: 0x1004 },
+            PC,
+            0,
+        );
         assert!(verify(&blk).unwrap_err().0.contains("across a label"));
     }
 }

@@ -90,19 +90,36 @@ impl Bus {
     /// Adds `size` bytes of zeroed RAM at `base` (both page aligned).
     pub fn add_ram(&mut self, base: u64, size: u64) -> Result<(), BusError> {
         if self.overlaps(base, size) {
-            return Err(BusError::Overlap { name: "ram".into(), base, size });
+            return Err(BusError::Overlap {
+                name: "ram".into(),
+                base,
+                size,
+            });
         }
         let ram = GuestRam::new(size as usize).map_err(|source| BusError::Map { size, source })?;
         let pages = size.div_ceil(PAGE_SIZE) as usize;
-        self.ram.push(RamRegion { base, ram, code: vec![0; pages.div_ceil(64)] });
+        self.ram.push(RamRegion {
+            base,
+            ram,
+            code: vec![0; pages.div_ceil(64)],
+        });
         self.ram.sort_by_key(|r| r.base);
         Ok(())
     }
 
     /// Maps a device at `base`.
-    pub fn add_mmio(&mut self, base: u64, size: u64, device: Box<dyn MmioDevice>) -> Result<(), BusError> {
+    pub fn add_mmio(
+        &mut self,
+        base: u64,
+        size: u64,
+        device: Box<dyn MmioDevice>,
+    ) -> Result<(), BusError> {
         if self.overlaps(base, size) {
-            return Err(BusError::Overlap { name: device.name().to_string(), base, size });
+            return Err(BusError::Overlap {
+                name: device.name().to_string(),
+                base,
+                size,
+            });
         }
         self.mmio.push(MmioRegion { base, size, device });
         Ok(())
@@ -123,7 +140,10 @@ impl Bus {
         for (i, m) in self.mmio.iter().enumerate() {
             let off = paddr.wrapping_sub(m.base);
             if off < m.size {
-                return Target::Mmio { region: i, offset: off };
+                return Target::Mmio {
+                    region: i,
+                    offset: off,
+                };
             }
         }
         Target::Unmapped
@@ -160,7 +180,10 @@ impl Bus {
     }
 
     fn code_bit(&mut self, paddr: u64) -> Option<(&mut u64, u64)> {
-        let r = self.ram.iter_mut().find(|r| paddr.wrapping_sub(r.base) < r.ram.len() as u64)?;
+        let r = self
+            .ram
+            .iter_mut()
+            .find(|r| paddr.wrapping_sub(r.base) < r.ram.len() as u64)?;
         let page = ((paddr - r.base) >> PAGE_BITS) as usize;
         Some((&mut r.code[page / 64], 1 << (page % 64)))
     }
@@ -215,7 +238,8 @@ impl Bus {
 
     /// Whether the page holding `paddr` is marked as holding code.
     pub fn is_code(&mut self, paddr: u64) -> bool {
-        self.code_bit(paddr).is_some_and(|(word, bit)| *word & bit != 0)
+        self.code_bit(paddr)
+            .is_some_and(|(word, bit)| *word & bit != 0)
     }
 
     /// Physical pages whose code was overwritten since the last call.
@@ -251,8 +275,17 @@ mod tests {
         let mut bus = Bus::new();
         bus.add_ram(0x4000_0000, 0x10000).unwrap();
         bus.add_mmio(0x900_0000, 0x1000, Box::new(Reg(7))).unwrap();
-        assert!(matches!(bus.resolve(0x4000_0004), Target::Ram { code: false, .. }));
-        assert_eq!(bus.resolve(0x900_0010), Target::Mmio { region: 0, offset: 0x10 });
+        assert!(matches!(
+            bus.resolve(0x4000_0004),
+            Target::Ram { code: false, .. }
+        ));
+        assert_eq!(
+            bus.resolve(0x900_0010),
+            Target::Mmio {
+                region: 0,
+                offset: 0x10
+            }
+        );
         assert_eq!(bus.resolve(0x4001_0000), Target::Unmapped);
         assert_eq!(bus.mmio_read(0, 0, 4), 7);
         assert!(bus.add_ram(0x4000_8000, 0x1000).is_err());
@@ -264,15 +297,24 @@ mod tests {
         bus.add_ram(0x4000_0000, 0x10000).unwrap();
         assert_eq!(bus.mark_code(0x4000_1234, 8), vec![0x4000_1000]);
         assert_eq!(bus.mark_code(0x4000_1000, 4), vec![]);
-        assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: true, .. }));
+        assert!(matches!(
+            bus.resolve(0x4000_1ffc),
+            Target::Ram { code: true, .. }
+        ));
         // Data sharing the page: no invalidation, the page stays marked.
         assert!(!bus.note_code_write(0x4000_1800, 4));
         assert!(!bus.has_dirty_code());
         // A write into the code granule.
         assert!(bus.note_code_write(0x4000_1238, 2));
         assert_eq!(bus.take_dirty_code(), vec![0x4000_1000]);
-        assert!(matches!(bus.resolve(0x4000_1ffc), Target::Ram { code: false, .. }));
+        assert!(matches!(
+            bus.resolve(0x4000_1ffc),
+            Target::Ram { code: false, .. }
+        ));
         // A block crossing into the next page marks both.
-        assert_eq!(bus.mark_code(0x4000_2ff8, 16), vec![0x4000_2000, 0x4000_3000]);
+        assert_eq!(
+            bus.mark_code(0x4000_2ff8, 16),
+            vec![0x4000_2000, 0x4000_3000]
+        );
     }
 }

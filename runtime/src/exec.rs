@@ -42,7 +42,11 @@ impl<A> RunLoop<A> {
     /// Builds the loop around a CPU state and a populated bus.
     pub fn new(arch: A, mut bus: Box<Bus>) -> Self {
         let env = CpuEnv::new(arch, &mut *bus);
-        RunLoop { env, bus, icount: 0 }
+        RunLoop {
+            env,
+            bus,
+            icount: 0,
+        }
     }
 
     /// Guest instructions retired so far.

@@ -40,7 +40,12 @@ pub struct TlbEntry {
 }
 
 impl TlbEntry {
-    const EMPTY: TlbEntry = TlbEntry { read: TLB_INVALID, write: TLB_INVALID, fetch: TLB_INVALID, addend: 0 };
+    const EMPTY: TlbEntry = TlbEntry {
+        read: TLB_INVALID,
+        write: TLB_INVALID,
+        fetch: TLB_INVALID,
+        addend: 0,
+    };
 }
 
 /// One table of the TLB.
@@ -53,7 +58,9 @@ pub struct Tlb {
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb { entries: [TlbEntry::EMPTY; TLB_ENTRIES] }
+        Tlb {
+            entries: [TlbEntry::EMPTY; TLB_ENTRIES],
+        }
     }
 }
 
@@ -77,7 +84,12 @@ const _: () = assert!(std::mem::size_of::<TlbEntry>() == layout::ENTRY_SIZE as u
 /// architected fault. Until an MMU is modelled it is the identity.
 pub trait Translate: Sized {
     /// Translates `vaddr` for `access` in MMU mode `mmu_idx`.
-    fn translate(env: &mut CpuEnv<Self>, vaddr: u64, access: Access, mmu_idx: usize) -> Result<u64, GuestFault>;
+    fn translate(
+        env: &mut CpuEnv<Self>,
+        vaddr: u64,
+        access: Access,
+        mmu_idx: usize,
+    ) -> Result<u64, GuestFault>;
 }
 
 /// Index of the TLB entry for `vaddr`.
@@ -123,7 +135,11 @@ impl MemOp {
     }
     /// The inverse of [`MemOp::pack`].
     pub fn unpack(v: u32) -> MemOp {
-        MemOp { size: v as u8, align: (v >> 8) as u8, mmu_idx: (v >> 16) as u8 }
+        MemOp {
+            size: v as u8,
+            align: (v >> 8) as u8,
+            mmu_idx: (v >> 16) as u8,
+        }
     }
     /// What the fast path compares a tag with: the page of the last byte,
     /// with the misaligned bits kept so a forbidden misalignment misses.
@@ -171,7 +187,12 @@ pub fn read<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, op: MemOp) -> Result<
 
 /// Writes `op.size` bytes (little-endian) at `vaddr`: fast path, then slow.
 #[inline]
-pub fn write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op: MemOp) -> Result<(), GuestFault> {
+pub fn write<A: Translate>(
+    env: &mut CpuEnv<A>,
+    vaddr: u64,
+    value: u64,
+    op: MemOp,
+) -> Result<(), GuestFault> {
     let e = &env.tlb[op.mmu_idx as usize].entries[tlb_index(vaddr)];
     if e.write == op.compare_value(vaddr) {
         // SAFETY: as in `read`.
@@ -183,13 +204,24 @@ pub fn write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op: MemO
 
 fn check_align(vaddr: u64, op: MemOp, access: Access) -> Result<(), GuestFault> {
     if vaddr & (u64::from(op.align) - 1) != 0 {
-        return Err(GuestFault { kind: FaultKind::Alignment, access, vaddr });
+        return Err(GuestFault {
+            kind: FaultKind::Alignment,
+            access,
+            vaddr,
+        });
     }
     Ok(())
 }
 
 /// Fills the TLB entry for the page of `vaddr` if it is RAM.
-fn fill<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, paddr: u64, mmu_idx: usize, host: *mut u8, code: bool) {
+fn fill<A: Translate>(
+    env: &mut CpuEnv<A>,
+    vaddr: u64,
+    paddr: u64,
+    mmu_idx: usize,
+    host: *mut u8,
+    code: bool,
+) {
     let page_v = vaddr & PAGE_MASK;
     let page_host = (host as u64).wrapping_sub(paddr & !PAGE_MASK);
     let i = tlb_index(vaddr);
@@ -204,12 +236,24 @@ fn fill<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, paddr: u64, mmu_idx: usiz
 
 /// The slow read path: alignment check, translation, TLB fill, MMIO.
 /// Accesses that cross a page are split into bytes.
-pub fn slow_read<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, op: MemOp) -> Result<u64, GuestFault> {
+pub fn slow_read<A: Translate>(
+    env: &mut CpuEnv<A>,
+    vaddr: u64,
+    op: MemOp,
+) -> Result<u64, GuestFault> {
     check_align(vaddr, op, Access::Read)?;
     if (vaddr & !PAGE_MASK) + u64::from(op.size) > PAGE_SIZE {
         let mut v = 0u64;
         for i in 0..u64::from(op.size) {
-            let b = read(env, vaddr.wrapping_add(i), MemOp { size: 1, align: 1, ..op })?;
+            let b = read(
+                env,
+                vaddr.wrapping_add(i),
+                MemOp {
+                    size: 1,
+                    align: 1,
+                    ..op
+                },
+            )?;
             v |= b << (8 * i);
         }
         return Ok(v);
@@ -224,7 +268,11 @@ pub fn slow_read<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, op: MemOp) -> Re
             Ok(unsafe { host_read(host, op.size) })
         }
         Target::Mmio { region, offset } => Ok(bus.mmio_read(region, offset, op.size)),
-        Target::Unmapped => Err(GuestFault { kind: FaultKind::External, access: Access::Read, vaddr }),
+        Target::Unmapped => Err(GuestFault {
+            kind: FaultKind::External,
+            access: Access::Read,
+            vaddr,
+        }),
     }
 }
 
@@ -232,7 +280,12 @@ pub fn slow_read<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, op: MemOp) -> Re
 /// recorded on the bus and asks the run loop to regain control after the
 /// instruction, so stale translations are dropped before they run again.
 /// An MMIO write also requests an exit: a device may now raise an interrupt.
-pub fn slow_write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op: MemOp) -> Result<(), GuestFault> {
+pub fn slow_write<A: Translate>(
+    env: &mut CpuEnv<A>,
+    vaddr: u64,
+    value: u64,
+    op: MemOp,
+) -> Result<(), GuestFault> {
     check_align(vaddr, op, Access::Write)?;
     if (vaddr & !PAGE_MASK) + u64::from(op.size) > PAGE_SIZE {
         // Check both pages before writing anything, so a fault leaves
@@ -242,11 +295,24 @@ pub fn slow_write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op:
             let paddr = A::translate(env, page_addr, Access::Write, op.mmu_idx as usize)?;
             // SAFETY: the run loop owns the bus while guest code runs.
             if unsafe { env.bus() }.resolve(paddr) == Target::Unmapped {
-                return Err(GuestFault { kind: FaultKind::External, access: Access::Write, vaddr: page_addr });
+                return Err(GuestFault {
+                    kind: FaultKind::External,
+                    access: Access::Write,
+                    vaddr: page_addr,
+                });
             }
         }
         for i in 0..u64::from(op.size) {
-            write(env, vaddr.wrapping_add(i), value >> (8 * i), MemOp { size: 1, align: 1, ..op })?;
+            write(
+                env,
+                vaddr.wrapping_add(i),
+                value >> (8 * i),
+                MemOp {
+                    size: 1,
+                    align: 1,
+                    ..op
+                },
+            )?;
         }
         return Ok(());
     }
@@ -269,18 +335,30 @@ pub fn slow_write<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, value: u64, op:
             env.exit_request = 1;
             Ok(())
         }
-        Target::Unmapped => Err(GuestFault { kind: FaultKind::External, access: Access::Write, vaddr }),
+        Target::Unmapped => Err(GuestFault {
+            kind: FaultKind::External,
+            access: Access::Write,
+            vaddr,
+        }),
     }
 }
 
 /// Translates an instruction fetch address to a physical address in RAM.
 /// Code can only be fetched from RAM.
-pub fn translate_code<A: Translate>(env: &mut CpuEnv<A>, vaddr: u64, mmu_idx: usize) -> Result<u64, GuestFault> {
+pub fn translate_code<A: Translate>(
+    env: &mut CpuEnv<A>,
+    vaddr: u64,
+    mmu_idx: usize,
+) -> Result<u64, GuestFault> {
     let paddr = A::translate(env, vaddr, Access::Fetch, mmu_idx)?;
     // SAFETY: the run loop owns the bus while guest code runs.
     match unsafe { env.bus() }.resolve(paddr) {
         Target::Ram { .. } => Ok(paddr),
-        _ => Err(GuestFault { kind: FaultKind::External, access: Access::Fetch, vaddr }),
+        _ => Err(GuestFault {
+            kind: FaultKind::External,
+            access: Access::Fetch,
+            vaddr,
+        }),
     }
 }
 
@@ -310,7 +388,11 @@ pub fn read_code(env: &mut CpuEnv<impl Translate>, paddr: u64, size: u8) -> Opti
 ///
 /// # Safety
 /// `env` must be the live environment of the running vCPU.
-pub unsafe extern "C" fn helper_load<A: Translate>(env: *mut CpuEnv<A>, vaddr: u64, op: u32) -> u64 {
+pub unsafe extern "C" fn helper_load<A: Translate>(
+    env: *mut CpuEnv<A>,
+    vaddr: u64,
+    op: u32,
+) -> u64 {
     let env = unsafe { &mut *env };
     match slow_read(env, vaddr, MemOp::unpack(op)) {
         Ok(v) => v,
@@ -326,7 +408,12 @@ pub unsafe extern "C" fn helper_load<A: Translate>(env: *mut CpuEnv<A>, vaddr: u
 ///
 /// # Safety
 /// `env` must be the live environment of the running vCPU.
-pub unsafe extern "C" fn helper_store<A: Translate>(env: *mut CpuEnv<A>, vaddr: u64, value: u64, op: u32) -> u32 {
+pub unsafe extern "C" fn helper_store<A: Translate>(
+    env: *mut CpuEnv<A>,
+    vaddr: u64,
+    value: u64,
+    op: u32,
+) -> u32 {
     let env = unsafe { &mut *env };
     match slow_write(env, vaddr, value, MemOp::unpack(op)) {
         Ok(()) => 0,
@@ -344,7 +431,12 @@ mod tests {
 
     struct Flat;
     impl Translate for Flat {
-        fn translate(_: &mut CpuEnv<Self>, vaddr: u64, _: Access, _: usize) -> Result<u64, GuestFault> {
+        fn translate(
+            _: &mut CpuEnv<Self>,
+            vaddr: u64,
+            _: Access,
+            _: usize,
+        ) -> Result<u64, GuestFault> {
             Ok(vaddr)
         }
     }
@@ -356,7 +448,11 @@ mod tests {
         (bus, env)
     }
 
-    const W: MemOp = MemOp { size: 4, align: 1, mmu_idx: 0 };
+    const W: MemOp = MemOp {
+        size: 4,
+        align: 1,
+        mmu_idx: 0,
+    };
 
     #[test]
     fn miss_fills_then_hits() {
@@ -365,7 +461,10 @@ mod tests {
         let e = env.tlb[0].entries[tlb_index(0x4000_0010)];
         assert_eq!(e.read, 0x4000_0000);
         assert_eq!(read(&mut env, 0x4000_0010, W).unwrap(), 0xdead_beef);
-        assert_eq!(read(&mut env, 0x4000_0011, MemOp { size: 1, ..W }).unwrap(), 0xbe);
+        assert_eq!(
+            read(&mut env, 0x4000_0011, MemOp { size: 1, ..W }).unwrap(),
+            0xbe
+        );
     }
 
     #[test]
@@ -373,7 +472,10 @@ mod tests {
         let (_bus, mut env) = setup();
         write(&mut env, 0x4000_0ffe, 0x1122_3344, W).unwrap();
         assert_eq!(read(&mut env, 0x4000_0ffe, W).unwrap(), 0x1122_3344);
-        assert_eq!(read(&mut env, 0x4000_1000, MemOp { size: 2, ..W }).unwrap(), 0x1122);
+        assert_eq!(
+            read(&mut env, 0x4000_1000, MemOp { size: 2, ..W }).unwrap(),
+            0x1122
+        );
         let err = read(&mut env, 0x4000_0002, MemOp { align: 4, ..W }).unwrap_err();
         assert_eq!(err.kind, FaultKind::Alignment);
         // The page's TLB entry is filled, yet the misaligned access misses.
@@ -383,10 +485,16 @@ mod tests {
     #[test]
     fn unmapped_is_external_abort_and_crossing_write_is_all_or_nothing() {
         let (_bus, mut env) = setup();
-        assert_eq!(read(&mut env, 0x1000, W).unwrap_err().kind, FaultKind::External);
+        assert_eq!(
+            read(&mut env, 0x1000, W).unwrap_err().kind,
+            FaultKind::External
+        );
         let err = write(&mut env, 0x4000_3ffe, 0xffff_ffff, W).unwrap_err();
         assert_eq!(err.vaddr, 0x4000_4000);
-        assert_eq!(read(&mut env, 0x4000_3ffe, MemOp { size: 2, ..W }).unwrap(), 0);
+        assert_eq!(
+            read(&mut env, 0x4000_3ffe, MemOp { size: 2, ..W }).unwrap(),
+            0
+        );
     }
 
     #[test]

@@ -13,13 +13,25 @@ use std::path::Path;
 pub enum ElfError {
     /// The file could not be read.
     #[error("{path}: cannot read: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     /// A field is malformed.
     #[error("{path}: offset {offset:#x}: {what}")]
-    Malformed { path: String, offset: u64, what: String },
+    Malformed {
+        path: String,
+        offset: u64,
+        what: String,
+    },
     /// A segment does not fit in guest RAM.
     #[error("{path}: segment {index} ({addr:#x}+{size:#x}) does not lie in guest RAM")]
-    OutsideRam { path: String, index: usize, addr: u64, size: u64 },
+    OutsideRam {
+        path: String,
+        index: usize,
+        addr: u64,
+        size: u64,
+    },
 }
 
 /// What loading produced.
@@ -42,15 +54,25 @@ pub fn is_elf(bytes: &[u8]) -> bool {
 /// Reads `path` and loads it into `bus`.
 pub fn load_file(path: &Path, bus: &mut Bus) -> Result<LoadedElf, ElfError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ElfError::Io { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ElfError::Io {
+        path: name.clone(),
+        source,
+    })?;
     load(&name, &bytes, bus)
 }
 
 /// Loads the ELF image `bytes` (named `path` in errors) into `bus`.
 pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfError> {
-    let bad = |offset: u64, what: &str| ElfError::Malformed { path: path.to_string(), offset, what: what.to_string() };
+    let bad = |offset: u64, what: &str| ElfError::Malformed {
+        path: path.to_string(),
+        offset,
+        what: what.to_string(),
+    };
     let u16_at = |o: usize| -> Result<u16, ElfError> {
-        bytes.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]])).ok_or_else(|| bad(o as u64, "file ends inside the ELF header"))
+        bytes
+            .get(o..o + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .ok_or_else(|| bad(o as u64, "file ends inside the ELF header"))
     };
     let u32_at = |o: usize| -> Result<u32, ElfError> {
         bytes
@@ -63,12 +85,22 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
     }
     match bytes.get(4) {
         Some(1) => {}
-        Some(2) => return Err(bad(4, "64-bit ELF; this machine takes 32-bit ARM executables")),
+        Some(2) => {
+            return Err(bad(
+                4,
+                "64-bit ELF; this machine takes 32-bit ARM executables",
+            ))
+        }
         _ => return Err(bad(4, "invalid ELF class")),
     }
     match bytes.get(5) {
         Some(1) => {}
-        Some(2) => return Err(bad(5, "big-endian ELF; only little-endian images are supported")),
+        Some(2) => {
+            return Err(bad(
+                5,
+                "big-endian ELF; only little-endian images are supported",
+            ))
+        }
         _ => return Err(bad(5, "invalid ELF data encoding")),
     }
     let machine = u16_at(18)?;
@@ -83,14 +115,22 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
         return Err(bad(44, "no program headers: nothing to load"));
     }
     if phentsize < 32 {
-        return Err(bad(42, &format!("program header size {phentsize} is smaller than 32")));
+        return Err(bad(
+            42,
+            &format!("program header size {phentsize} is smaller than 32"),
+        ));
     }
     let mut segments = Vec::new();
     for i in 0..phnum {
         let ph = phoff
             .checked_add(i * phentsize)
             .filter(|&o| o + 32 <= bytes.len())
-            .ok_or_else(|| bad(phoff as u64, &format!("program header {i} lies outside the file")))?;
+            .ok_or_else(|| {
+                bad(
+                    phoff as u64,
+                    &format!("program header {i} lies outside the file"),
+                )
+            })?;
         if u32_at(ph)? != PT_LOAD {
             continue;
         }
@@ -99,18 +139,31 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
         let filesz = u32_at(ph + 16)? as usize;
         let memsz = u64::from(u32_at(ph + 20)?);
         if (filesz as u64) > memsz {
-            return Err(bad((ph + 16) as u64, &format!("segment {i}: file size {filesz:#x} exceeds memory size {memsz:#x}")));
+            return Err(bad(
+                (ph + 16) as u64,
+                &format!("segment {i}: file size {filesz:#x} exceeds memory size {memsz:#x}"),
+            ));
         }
         let data = offset
             .checked_add(filesz)
             .and_then(|end| bytes.get(offset..end))
-            .ok_or_else(|| bad((ph + 4) as u64, &format!("segment {i}: data {offset:#x}+{filesz:#x} lies outside the file")))?;
+            .ok_or_else(|| {
+                bad(
+                    (ph + 4) as u64,
+                    &format!("segment {i}: data {offset:#x}+{filesz:#x} lies outside the file"),
+                )
+            })?;
         if memsz == 0 {
             continue;
         }
         let ram = bus
             .ram_slice_mut(paddr, memsz)
-            .ok_or(ElfError::OutsideRam { path: path.to_string(), index: i, addr: paddr, size: memsz })?;
+            .ok_or(ElfError::OutsideRam {
+                path: path.to_string(),
+                index: i,
+                addr: paddr,
+                size: memsz,
+            })?;
         ram[..filesz].copy_from_slice(data);
         ram[filesz..].fill(0);
         segments.push((paddr, memsz));
@@ -162,7 +215,10 @@ mod tests {
         let elf = tiny_elf(0x4000_1000, &[1, 2, 3, 4]);
         let l = load("t.elf", &elf, &mut b).unwrap();
         assert_eq!(l.entry, 0x4000_1000);
-        assert_eq!(&b.ram_slice_mut(0x4000_1000, 21).unwrap()[..], &[1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa]);
+        assert_eq!(
+            &b.ram_slice_mut(0x4000_1000, 21).unwrap()[..],
+            &[1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa]
+        );
     }
 
     #[test]
@@ -179,6 +235,9 @@ mod tests {
         assert!(err.contains("does not lie in guest RAM"), "{err}");
         let mut elf = tiny_elf(0x4000_1000, &[0; 4]);
         elf[18] = 3;
-        assert!(load("x86.elf", &elf, &mut b).unwrap_err().to_string().contains("not ARM"));
+        assert!(load("x86.elf", &elf, &mut b)
+            .unwrap_err()
+            .to_string()
+            .contains("not ARM"));
     }
 }

@@ -73,13 +73,28 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Exited(c) => write!(f, "guest exited with status {c}"),
             Outcome::Limit => write!(f, "instruction limit reached"),
-            Outcome::Undefined { pc, word, thumb: false } => {
-                write!(f, "UNDEF at pc {pc:#010x}: encoding {word:#010x} ({})", disassemble(*word))
+            Outcome::Undefined {
+                pc,
+                word,
+                thumb: false,
+            } => {
+                write!(
+                    f,
+                    "UNDEF at pc {pc:#010x}: encoding {word:#010x} ({})",
+                    disassemble(*word)
+                )
             }
-            Outcome::Undefined { pc, word, thumb: true } => {
+            Outcome::Undefined {
+                pc,
+                word,
+                thumb: true,
+            } => {
                 write!(f, "UNDEF at pc {pc:#010x}: Thumb code (halfword {word:#06x}) is not supported yet")
             }
-            Outcome::Trap { pc, what } => write!(f, "{what} at pc {pc:#010x}: exception entry is not modelled yet"),
+            Outcome::Trap { pc, what } => write!(
+                f,
+                "{what} at pc {pc:#010x}: exception entry is not modelled yet"
+            ),
             Outcome::Fault { pc, fault } => {
                 let kind = match fault.kind {
                     FaultKind::Alignment => "alignment fault",
@@ -90,12 +105,22 @@ impl fmt::Display for Outcome {
                     Access::Write => "write",
                     Access::Fetch => "instruction fetch",
                 };
-                write!(f, "{kind} on {access} of {:#010x} at pc {pc:#010x}", fault.vaddr)
+                write!(
+                    f,
+                    "{kind} on {access} of {:#010x} at pc {pc:#010x}",
+                    fault.vaddr
+                )
             }
             Outcome::WaitForever { pc } => {
-                write!(f, "WFI at pc {:#010x} with no interrupt source: the guest would wait forever", pc.wrapping_sub(4))
+                write!(
+                    f,
+                    "WFI at pc {:#010x} with no interrupt source: the guest would wait forever",
+                    pc.wrapping_sub(4)
+                )
             }
-            Outcome::Semihosting { pc, message } => write!(f, "semihosting call at pc {pc:#010x}: {message}"),
+            Outcome::Semihosting { pc, message } => {
+                write!(f, "semihosting call at pc {pc:#010x}: {message}")
+            }
         }
     }
 }
@@ -111,7 +136,11 @@ pub struct ArmVirt {
 impl ArmVirt {
     /// Builds the machine and loads the image. `uart_out` receives the
     /// UART's output, `semihost_out` the semihosting console's.
-    pub fn new(cfg: &MachineConfig, uart_out: Box<dyn Write>, semihost_out: Box<dyn Write>) -> anyhow::Result<Self> {
+    pub fn new(
+        cfg: &MachineConfig,
+        uart_out: Box<dyn Write>,
+        semihost_out: Box<dyn Write>,
+    ) -> anyhow::Result<Self> {
         let mut bus = Box::new(Bus::new());
         bus.add_ram(RAM_BASE, cfg.memory)?;
         bus.add_mmio(UART_BASE, 0x1000, Box::new(Pl011::new(uart_out)))?;
@@ -123,7 +152,12 @@ impl ArmVirt {
         }
         let run = RunLoop::new(cpu, bus);
         let engine = ArmEngine::new(cfg.exec, cfg.trace)?;
-        Ok(ArmVirt { run, engine, semihost_out, semihosting: cfg.semihosting })
+        Ok(ArmVirt {
+            run,
+            engine,
+            semihost_out,
+            semihosting: cfg.semihosting,
+        })
     }
 
     /// Guest instructions retired so far.
@@ -153,8 +187,17 @@ impl ArmVirt {
             let pc = self.run.env.arch.regs[15];
             match self.run.run_until(&mut self.engine, target) {
                 Stop::Limit => return Outcome::Limit,
-                Stop::Halt => return Outcome::WaitForever { pc: self.run.env.arch.regs[15] },
-                Stop::Fault(fault) => return Outcome::Fault { pc: self.run.env.arch.regs[15], fault },
+                Stop::Halt => {
+                    return Outcome::WaitForever {
+                        pc: self.run.env.arch.regs[15],
+                    }
+                }
+                Stop::Fault(fault) => {
+                    return Outcome::Fault {
+                        pc: self.run.env.arch.regs[15],
+                        fault,
+                    }
+                }
                 Stop::Trap(t) => {
                     let pc = self.run.env.arch.regs[15];
                     let thumb = self.run.env.arch.cpsr_rest & psr::T != 0;
@@ -165,14 +208,34 @@ impl ArmVirt {
                                 && self.run.env.arch.mode() != psr::MODE_USR =>
                         {
                             match semihosting::call(&mut self.run.env, &mut *self.semihost_out) {
-                                Request::Continue => self.run.env.arch.regs[15] = pc.wrapping_add(4),
+                                Request::Continue => {
+                                    self.run.env.arch.regs[15] = pc.wrapping_add(4)
+                                }
                                 Request::Exit(code) => return Outcome::Exited(code),
-                                Request::Error(message) => return Outcome::Semihosting { pc, message },
+                                Request::Error(message) => {
+                                    return Outcome::Semihosting { pc, message }
+                                }
                             }
                         }
-                        trap::SVC => return Outcome::Trap { pc, what: format!("SVC #{:#x}", t.arg) },
-                        trap::BKPT => return Outcome::Trap { pc, what: format!("BKPT #{:#x}", t.arg) },
-                        _ => return Outcome::Undefined { pc, word: t.arg, thumb },
+                        trap::SVC => {
+                            return Outcome::Trap {
+                                pc,
+                                what: format!("SVC #{:#x}", t.arg),
+                            }
+                        }
+                        trap::BKPT => {
+                            return Outcome::Trap {
+                                pc,
+                                what: format!("BKPT #{:#x}", t.arg),
+                            }
+                        }
+                        _ => {
+                            return Outcome::Undefined {
+                                pc,
+                                word: t.arg,
+                                thumb,
+                            }
+                        }
                     }
                 }
             }

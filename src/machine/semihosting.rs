@@ -33,13 +33,25 @@ pub enum Request {
 }
 
 fn read_u32(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u32> {
-    let op = MemOp { size: 4, align: 1, mmu_idx: env.arch.mmu_idx() as u8 };
-    softmmu::read(env, u64::from(addr), op).ok().map(|v| v as u32)
+    let op = MemOp {
+        size: 4,
+        align: 1,
+        mmu_idx: env.arch.mmu_idx() as u8,
+    };
+    softmmu::read(env, u64::from(addr), op)
+        .ok()
+        .map(|v| v as u32)
 }
 
 fn read_u8(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u8> {
-    let op = MemOp { size: 1, align: 1, mmu_idx: env.arch.mmu_idx() as u8 };
-    softmmu::read(env, u64::from(addr), op).ok().map(|v| v as u8)
+    let op = MemOp {
+        size: 1,
+        align: 1,
+        mmu_idx: env.arch.mmu_idx() as u8,
+    };
+    softmmu::read(env, u64::from(addr), op)
+        .ok()
+        .map(|v| v as u8)
 }
 
 /// Performs the call described by r0 (operation) and r1 (parameter).
@@ -62,7 +74,11 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
                 match read_u8(env, a) {
                     Some(0) => break,
                     Some(c) => s.push(c),
-                    None => return Request::Error(format!("SYS_WRITE0: cannot read the string at {a:#x}")),
+                    None => {
+                        return Request::Error(format!(
+                            "SYS_WRITE0: cannot read the string at {a:#x}"
+                        ))
+                    }
                 }
                 a = a.wrapping_add(1);
             }
@@ -70,11 +86,17 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
             let _ = out.flush();
             Request::Continue
         }
-        SYS_EXIT => Request::Exit(if arg == ADP_STOPPED_APPLICATION_EXIT { 0 } else { 1 }),
+        SYS_EXIT => Request::Exit(if arg == ADP_STOPPED_APPLICATION_EXIT {
+            0
+        } else {
+            1
+        }),
         SYS_EXIT_EXTENDED => match (read_u32(env, arg), read_u32(env, arg.wrapping_add(4))) {
             (Some(ADP_STOPPED_APPLICATION_EXIT), Some(code)) => Request::Exit(code as i32),
             (Some(_), Some(_)) => Request::Exit(1),
-            _ => Request::Error(format!("SYS_EXIT_EXTENDED: cannot read the parameter block at {arg:#x}")),
+            _ => Request::Error(format!(
+                "SYS_EXIT_EXTENDED: cannot read the parameter block at {arg:#x}"
+            )),
         },
         _ => Request::Error(format!("semihosting operation {op:#x} is not supported")),
     }

@@ -22,7 +22,9 @@ pub fn root() -> PathBuf {
 
 /// Where the guest programs are built.
 pub fn guest_dir() -> PathBuf {
-    std::env::var_os("LOCKSTEP_GUEST_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target/guest"))
+    std::env::var_os("LOCKSTEP_GUEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/guest"))
 }
 
 static BUILD: Mutex<bool> = Mutex::new(false);
@@ -33,15 +35,25 @@ pub fn build_guests() -> PathBuf {
     let mut built = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     if !*built {
         let cc = "arm-linux-gnueabihf-gcc";
-        let found = Command::new(cc).arg("--version").output().is_ok_and(|o| o.status.success());
-        assert!(found, "{cc} is not installed: run scripts/test.sh, which installs Debian's cross toolchain");
+        let found = Command::new(cc)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "{cc} is not installed: run scripts/test.sh, which installs Debian's cross toolchain"
+        );
         let out = Command::new("make")
             .args(["-s", "-C"])
             .arg(root().join("tests/guest"))
             .arg(format!("OUT={}", guest_dir().display()))
             .output()
             .expect("run make");
-        assert!(out.status.success(), "building guest programs failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "building guest programs failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         *built = true;
     }
     guest_dir()
@@ -95,9 +107,13 @@ pub fn machine(elf: &Path, exec: ExecMode) -> (ArmVirt, impl Fn() -> (String, St
         trace: TraceOptions::default(),
     };
     let (uart, semi) = (Capture::default(), Capture::default());
-    let m = ArmVirt::new(&cfg, Box::new(uart.clone()), Box::new(semi.clone())).expect("machine starts");
+    let m =
+        ArmVirt::new(&cfg, Box::new(uart.clone()), Box::new(semi.clone())).expect("machine starts");
     let read = move || {
-        (String::from_utf8_lossy(&uart.0.borrow()).into_owned(), String::from_utf8_lossy(&semi.0.borrow()).into_owned())
+        (
+            String::from_utf8_lossy(&uart.0.borrow()).into_owned(),
+            String::from_utf8_lossy(&semi.0.borrow()).into_owned(),
+        )
     };
     (m, read)
 }
@@ -107,7 +123,13 @@ pub fn run_lockstep(elf: &Path, exec: ExecMode, limit: Option<u64>) -> RunResult
     let (mut m, read) = machine(elf, exec);
     let outcome = m.run(limit);
     let (uart, semihost) = read();
-    RunResult { outcome, uart, semihost, icount: m.icount(), cpu: m.cpu().clone() }
+    RunResult {
+        outcome,
+        uart,
+        semihost,
+        icount: m.icount(),
+        cpu: m.cpu().clone(),
+    }
 }
 
 /// Runs `elf` on both backends and asserts they agree on everything.
@@ -122,12 +144,27 @@ pub fn run_both(elf: &Path) -> RunResult {
 pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
     let qemu = "qemu-system-arm";
     if Command::new(qemu).arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "{qemu} missing in CI: scripts/test.sh installs it");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{qemu} missing in CI: scripts/test.sh installs it"
+        );
         eprintln!("note: {qemu} is not installed; skipping the QEMU comparison");
         return None;
     }
     let out = Command::new("timeout")
-        .args(["60", qemu, "-M", "virt", "-cpu", "cortex-a15", "-nographic", "-semihosting", "-monitor", "none", "-kernel"])
+        .args([
+            "60",
+            qemu,
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a15",
+            "-nographic",
+            "-semihosting",
+            "-monitor",
+            "none",
+            "-kernel",
+        ])
         .arg(elf)
         .stdin(std::process::Stdio::null())
         .output()

@@ -60,7 +60,19 @@ impl Rng {
     /// A register value biased toward edge cases.
     pub fn value(&mut self) -> u32 {
         match self.below(8) {
-            0 => self.pick(&[0, 1, 2, 0xffff_ffff, 0x8000_0000, 0x7fff_ffff, 0xffff, 0x8000, 0x7fff, 0xff, 0x80]),
+            0 => self.pick(&[
+                0,
+                1,
+                2,
+                0xffff_ffff,
+                0x8000_0000,
+                0x7fff_ffff,
+                0xffff,
+                0x8000,
+                0x7fff,
+                0xff,
+                0x80,
+            ]),
             1 => self.below(64),
             2 => 0u32.wrapping_sub(self.below(64)),
             3 => 1 << self.below(32),
@@ -137,7 +149,13 @@ impl Gen<'_> {
         let compare = (8..12).contains(&op);
         let s = if compare { 1 } else { self.rng.bit() };
         let rd = if compare { 0 } else { self.reg() };
-        let rn = if matches!(op, 13 | 15) { 0 } else if self.rng.one_in(16) { 15 } else { self.reg() };
+        let rn = if matches!(op, 13 | 15) {
+            0
+        } else if self.rng.one_in(16) {
+            15
+        } else {
+            self.reg()
+        };
         let base = c << 28 | op << 21 | s << 20 | rn << 16 | rd << 12;
         match self.rng.below(3) {
             0 => base | 1 << 25 | self.rng.below(16) << 8 | self.rng.below(256),
@@ -194,8 +212,22 @@ impl Gen<'_> {
         let (d, n, m) = (self.reg(), self.reg(), self.reg());
         match self.rng.below(14) {
             0 => c | 0x0100_0050 | self.rng.below(4) << 21 | n << 16 | d << 12 | m,
-            1 => c | 0x06a0_0010 | self.rng.below(32) << 16 | d << 12 | self.rng.below(32) << 7 | self.rng.bit() << 6 | n,
-            2 => c | 0x06e0_0010 | self.rng.below(32) << 16 | d << 12 | self.rng.below(32) << 7 | self.rng.bit() << 6 | n,
+            1 => {
+                c | 0x06a0_0010
+                    | self.rng.below(32) << 16
+                    | d << 12
+                    | self.rng.below(32) << 7
+                    | self.rng.bit() << 6
+                    | n
+            }
+            2 => {
+                c | 0x06e0_0010
+                    | self.rng.below(32) << 16
+                    | d << 12
+                    | self.rng.below(32) << 7
+                    | self.rng.bit() << 6
+                    | n
+            }
             3 => c | 0x06a0_0f30 | self.rng.below(16) << 16 | d << 12 | n,
             4 => c | 0x06e0_0f30 | self.rng.below(16) << 16 | d << 12 | n,
             5 | 6 => {
@@ -204,13 +236,29 @@ impl Gen<'_> {
                 c | 0x0600_0f10 | op1 << 20 | n << 16 | d << 12 | op2 << 5 | m
             }
             7 => c | 0x0680_0fb0 | n << 16 | d << 12 | m,
-            8 => c | 0x0680_0010 | n << 16 | d << 12 | self.rng.below(32) << 7 | self.rng.bit() << 6 | m,
+            8 => {
+                c | 0x0680_0010
+                    | n << 16
+                    | d << 12
+                    | self.rng.below(32) << 7
+                    | self.rng.bit() << 6
+                    | m
+            }
             9 => {
                 let op = self.rng.pick(&[0, 2, 3, 4, 6, 7]);
                 let n = if self.rng.bit() == 1 { 15 } else { n };
                 c | 0x0680_0070 | op << 20 | n << 16 | d << 12 | self.rng.below(4) << 10 | m
             }
-            10 => c | self.rng.pick(&[0x06bf_0f30, 0x06bf_0fb0, 0x06ff_0f30, 0x06ff_0fb0, 0x016f_0f10]) | d << 12 | m,
+            10 => {
+                c | self.rng.pick(&[
+                    0x06bf_0f30,
+                    0x06bf_0fb0,
+                    0x06ff_0f30,
+                    0x06ff_0fb0,
+                    0x016f_0f10,
+                ]) | d << 12
+                    | m
+            }
             11 => {
                 let lsb = self.rng.below(32);
                 let msb = lsb + self.rng.below(32 - lsb);
@@ -220,7 +268,11 @@ impl Gen<'_> {
             _ => {
                 let lsb = self.rng.below(32);
                 let width = 1 + self.rng.below(32 - lsb);
-                let op = if self.rng.bit() == 1 { 0x07e0_0050 } else { 0x07a0_0050 };
+                let op = if self.rng.bit() == 1 {
+                    0x07e0_0050
+                } else {
+                    0x07a0_0050
+                };
                 c | op | (width - 1) << 16 | d << 12 | lsb << 7 | n
             }
         }
@@ -231,7 +283,12 @@ impl Gen<'_> {
         match self.rng.below(3) {
             0 => c | 0x010f_0000 | self.reg() << 12,
             1 => c | 0x0120_f000 | (1 + self.rng.below(3)) << 18 | self.reg(),
-            _ => c | 0x0320_f000 | (1 + self.rng.below(3)) << 18 | self.rng.below(16) << 8 | self.rng.below(256),
+            _ => {
+                c | 0x0320_f000
+                    | (1 + self.rng.below(3)) << 18
+                    | self.rng.below(16) << 8
+                    | self.rng.below(256)
+            }
         }
     }
 
@@ -250,7 +307,17 @@ impl Gen<'_> {
                     return;
                 }
                 Self::set_reg(words, n, self.scratch_addr(1, 0x1000));
-                words.push(c | 0x0400_0000 | p << 24 | u << 23 | b << 22 | wb << 21 | l << 20 | n << 16 | t << 12 | self.rng.below(0x1000));
+                words.push(
+                    c | 0x0400_0000
+                        | p << 24
+                        | u << 23
+                        | b << 22
+                        | wb << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | self.rng.below(0x1000),
+                );
             }
             1 => {
                 // Register offset, shifted.
@@ -265,29 +332,72 @@ impl Gen<'_> {
                 };
                 words.push(Self::movw(m, v));
                 words.push(Self::movt(m, v));
-                words.push(c | 0x0600_0000 | p << 24 | u << 23 | b << 22 | wb << 21 | l << 20 | n << 16 | t << 12 | amount << 7 | ty << 5 | m);
+                words.push(
+                    c | 0x0600_0000
+                        | p << 24
+                        | u << 23
+                        | b << 22
+                        | wb << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | amount << 7
+                        | ty << 5
+                        | m,
+                );
             }
             2 => {
                 // Halfword, signed and dual transfers.
                 let sh = 1 + self.rng.below(3);
                 let dual = l == 0 && sh != 1;
                 let t = if dual { 2 * self.rng.below(6) } else { t };
-                let n = if dual { self.reg_except(&[t, t + 1]) } else { n };
+                let n = if dual {
+                    self.reg_except(&[t, t + 1])
+                } else {
+                    n
+                };
                 let (p, wb) = if dual && p == 0 { (0, 0) } else { (p, wb) };
                 let align = if dual { 4 } else { 1 };
                 Self::set_reg(words, n, self.scratch_addr(align, 0x200));
                 if self.rng.bit() == 1 {
                     let imm = self.rng.below(256) & if dual { !3 } else { !0 };
-                    words.push(c | p << 24 | u << 23 | 1 << 22 | wb << 21 | l << 20 | n << 16 | t << 12 | (imm >> 4) << 8 | 1 << 7 | sh << 5 | 1 << 4 | (imm & 15));
+                    words.push(
+                        c | p << 24
+                            | u << 23
+                            | 1 << 22
+                            | wb << 21
+                            | l << 20
+                            | n << 16
+                            | t << 12
+                            | (imm >> 4) << 8
+                            | 1 << 7
+                            | sh << 5
+                            | 1 << 4
+                            | (imm & 15),
+                    );
                 } else {
                     let mut not = vec![t, n];
                     if dual {
                         not.push(t + 1);
                     }
                     let m = self.reg_except(&not);
-                    words.push(Self::movw(m, self.rng.below(0x100) & if dual { !3 } else { !0 }));
+                    words.push(Self::movw(
+                        m,
+                        self.rng.below(0x100) & if dual { !3 } else { !0 },
+                    ));
                     words.push(Self::movt(m, 0));
-                    words.push(c | p << 24 | u << 23 | wb << 21 | l << 20 | n << 16 | t << 12 | 1 << 7 | sh << 5 | 1 << 4 | m);
+                    words.push(
+                        c | p << 24
+                            | u << 23
+                            | wb << 21
+                            | l << 20
+                            | n << 16
+                            | t << 12
+                            | 1 << 7
+                            | sh << 5
+                            | 1 << 4
+                            | m,
+                    );
                 }
             }
             3 => {
@@ -300,7 +410,9 @@ impl Gen<'_> {
                     list = 1 << self.reg_except(&[n]);
                 }
                 Self::set_reg(words, n, self.scratch_addr(4, 0x100));
-                words.push(c | 0x0800_0000 | p << 24 | u << 23 | wb << 21 | l << 20 | n << 16 | list);
+                words.push(
+                    c | 0x0800_0000 | p << 24 | u << 23 | wb << 21 | l << 20 | n << 16 | list,
+                );
             }
             _ => {
                 // LDREX then (maybe) STREX to the same address.
@@ -316,7 +428,11 @@ impl Gen<'_> {
                 if self.rng.one_in(4) {
                     words.push(self.data_processing());
                 }
-                let t2 = if sz == 1 { 2 * self.rng.below(6) } else { self.reg_except(&[n]) };
+                let t2 = if sz == 1 {
+                    2 * self.rng.below(6)
+                } else {
+                    self.reg_except(&[n])
+                };
                 let mut not = vec![n, t2];
                 if sz == 1 {
                     not.push(t2 + 1);
@@ -340,7 +456,11 @@ impl Gen<'_> {
                 // MOVW/MOVT.
                 let c = self.cond() << 28;
                 let v = self.rng.next() as u32;
-                let op = if self.rng.bit() == 1 { 0x0300_0000 } else { 0x0340_0000 };
+                let op = if self.rng.bit() == 1 {
+                    0x0300_0000
+                } else {
+                    0x0340_0000
+                };
                 words.push(c | op | (v >> 12 & 0xf) << 16 | self.reg() << 12 | (v & 0xfff));
                 None
             }
@@ -371,7 +491,11 @@ impl Gen<'_> {
                 let r = self.reg();
                 words.push(Self::movw(r, 0));
                 words.push(Self::movt(r, 0));
-                let op = if self.rng.bit() == 1 { 0x012f_ff10 } else { 0x012f_ff30 };
+                let op = if self.rng.bit() == 1 {
+                    0x012f_ff10
+                } else {
+                    0x012f_ff30
+                };
                 words.push(self.cond() << 28 | op | r);
                 Some((0, self.rng.below(4)))
             }
@@ -395,7 +519,8 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
     for _ in 0..segments {
         let mut g = Gen { rng: &mut rng };
         let groups: Vec<Group> = (0..per_segment).map(|_| g.group()).collect();
-        let bl = |from: u32, to: u32| 0xeb00_0000 | ((to.wrapping_sub(from + 8) >> 2) & 0x00ff_ffff);
+        let bl =
+            |from: u32, to: u32| 0xeb00_0000 | ((to.wrapping_sub(from + 8) >> 2) & 0x00ff_ffff);
         let here = CODE_BASE + 4 * code.len() as u32;
         code.push(bl(here, LOAD_STATE));
         // Lay out the groups, then fix up branches.
@@ -437,8 +562,15 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
     code.push(0xea00_0000 | ((0x4010_000cu32.wrapping_sub(here + 8) >> 2) & 0x00ff_ffff));
     assert!(code.len() * 4 <= CODE_SIZE, "program too large");
     assert!(states.len() <= STATES_SIZE, "too many segments");
-    let scratch = (0..SCRATCH_SIZE / 8).flat_map(|_| rng.next().to_le_bytes()).collect();
-    Program { code, states, scratch, random_insns }
+    let scratch = (0..SCRATCH_SIZE / 8)
+        .flat_map(|_| rng.next().to_le_bytes())
+        .collect();
+    Program {
+        code,
+        states,
+        scratch,
+        random_insns,
+    }
 }
 
 /// Writes the harness ELF with `program` patched in to `out`.

@@ -43,7 +43,10 @@ impl Guest for lockstep_runtime::arm::ArmCpu {
             .map(|&pc| {
                 let paddr = block.key.phys_pc + (pc - block.key.pc);
                 let word = lockstep_runtime::softmmu::read_code(env, paddr, 4).unwrap_or(0) as u32;
-                format!("0x{pc:08x}:  {word:08x}  {}", arm::disasm::disassemble(word))
+                format!(
+                    "0x{pc:08x}:  {word:08x}  {}",
+                    arm::disasm::disassemble(word)
+                )
             })
             .collect()
     }

@@ -108,7 +108,13 @@ impl ArmCpu {
 
     /// The CPSR as the guest sees it.
     pub fn cpsr(&self) -> u32 {
-        self.nf << 31 | self.zf << 30 | self.cf << 29 | self.vf << 28 | self.qf << 27 | self.ge << psr::GE_SHIFT | self.cpsr_rest
+        self.nf << 31
+            | self.zf << 30
+            | self.cf << 29
+            | self.vf << 28
+            | self.qf << 27
+            | self.ge << psr::GE_SHIFT
+            | self.cpsr_rest
     }
 
     /// Sets every CPSR field.
@@ -140,7 +146,12 @@ impl ArmCpu {
 
 impl Translate for ArmCpu {
     /// The MMU is off: virtual addresses are physical.
-    fn translate(_env: &mut CpuEnv<Self>, vaddr: u64, _access: Access, _mmu_idx: usize) -> Result<u64, GuestFault> {
+    fn translate(
+        _env: &mut CpuEnv<Self>,
+        vaddr: u64,
+        _access: Access,
+        _mmu_idx: usize,
+    ) -> Result<u64, GuestFault> {
         Ok(vaddr & 0xffff_ffff)
     }
 }

@@ -158,7 +158,11 @@ pub static CONDITIONAL: &[Encoding] = table! {
 /// The encoding of `word`, or `None` if no line matches (an undefined
 /// instruction).
 pub fn lookup(word: u32) -> Option<&'static Encoding> {
-    let table = if word >> 28 == 0xf { UNCONDITIONAL } else { CONDITIONAL };
+    let table = if word >> 28 == 0xf {
+        UNCONDITIONAL
+    } else {
+        CONDITIONAL
+    };
     table.iter().find(|e| word & e.mask == e.value)
 }
 
@@ -168,21 +172,39 @@ mod tests {
 
     #[test]
     fn patterns_parse_to_masks() {
-        assert_eq!(parse("cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii"), (0x0f00_0000, 0x0a00_0000));
-        assert_eq!(parse("1111_0101_0111_1111_1111_0000_0001_1111"), (0xffff_ffff, 0xf57f_f01f));
+        assert_eq!(
+            parse("cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii"),
+            (0x0f00_0000, 0x0a00_0000)
+        );
+        assert_eq!(
+            parse("1111_0101_0111_1111_1111_0000_0001_1111"),
+            (0xffff_ffff, 0xf57f_f01f)
+        );
     }
 
     #[test]
     fn specific_encodings_win() {
         let syntax = |w| lookup(w).map(|e| e.syntax).unwrap_or("-");
-        assert_eq!(syntax(0xe320_f000), "NOP<c> / YIELD<c> / WFE<c> / SEV<c> / DBG<c>");
+        assert_eq!(
+            syntax(0xe320_f000),
+            "NOP<c> / YIELD<c> / WFE<c> / SEV<c> / DBG<c>"
+        );
         assert_eq!(syntax(0xe320_f003), "WFI<c>");
-        assert_eq!(syntax(0xe0810002), "<op>{S}<c> <Rd>, <Rn>, <Rm>{, <shift> #<imm>}"); // add r0, r1, r2
+        assert_eq!(
+            syntax(0xe0810002),
+            "<op>{S}<c> <Rd>, <Rn>, <Rm>{, <shift> #<imm>}"
+        ); // add r0, r1, r2
         assert_eq!(syntax(0xe0000291), "MUL{S}<c> <Rd>, <Rn>, <Rm>"); // mul r0, r1, r2
         assert_eq!(syntax(0xe12fff1e), "BX<c> <Rm>");
-        assert_eq!(syntax(0xe1d000b0), "{LDR,STR}H<c> <Rt>, <addressing mode 3>"); // ldrh r0, [r0]
+        assert_eq!(
+            syntax(0xe1d000b0),
+            "{LDR,STR}H<c> <Rt>, <addressing mode 3>"
+        ); // ldrh r0, [r0]
         assert_eq!(syntax(0xe7f000f0), "UDF<c> #<imm16>");
-        assert_eq!(syntax(0xe92d4010), "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>"); // push {r4, lr}
+        assert_eq!(
+            syntax(0xe92d4010),
+            "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>"
+        ); // push {r4, lr}
         assert_eq!(syntax(0xe6bf0f30 | 0x1), "REV<c> <Rd>, <Rm>");
         assert!(lookup(0xf000_0000).is_none());
     }

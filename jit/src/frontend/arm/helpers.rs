@@ -39,13 +39,23 @@ pub fn unsigned_sat(v: i64, bits: u32) -> (i64, bool) {
 }
 
 /// USAD8: sum of absolute differences of the four byte pairs.
-pub static USAD8: Helper = Helper { name: "usad8", func: usad8, may_fault: false };
+pub static USAD8: Helper = Helper {
+    name: "usad8",
+    func: usad8,
+    may_fault: false,
+};
 unsafe extern "C" fn usad8(_env: *mut u8, a: u64, b: u64, _: u64, _: u64) -> u64 {
-    (0..4).map(|i| ((a >> (8 * i)) as u8).abs_diff((b >> (8 * i)) as u8) as u64).sum()
+    (0..4)
+        .map(|i| ((a >> (8 * i)) as u8).abs_diff((b >> (8 * i)) as u8) as u64)
+        .sum()
 }
 
 /// QADD/QSUB/QDADD/QDSUB: `args = (Rm, Rn, op)`, Q set on saturation.
-pub static QADDSUB: Helper = Helper { name: "qaddsub", func: qaddsub, may_fault: false };
+pub static QADDSUB: Helper = Helper {
+    name: "qaddsub",
+    func: qaddsub,
+    may_fault: false,
+};
 unsafe extern "C" fn qaddsub(env: *mut u8, m: u64, n: u64, op: u64, _: u64) -> u64 {
     let (m, mut n) = (i64::from(m as i32), i64::from(n as i32));
     let mut q = false;
@@ -63,11 +73,19 @@ unsafe extern "C" fn qaddsub(env: *mut u8, m: u64, n: u64, op: u64, _: u64) -> u
 }
 
 /// SSAT/USAT: `args = (value, bits | signed << 8)`, Q set on saturation.
-pub static SAT: Helper = Helper { name: "sat", func: sat, may_fault: false };
+pub static SAT: Helper = Helper {
+    name: "sat",
+    func: sat,
+    may_fault: false,
+};
 unsafe extern "C" fn sat(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> u64 {
     let bits = (width & 0xff) as u32;
     let v = i64::from(v as i32);
-    let (r, s) = if width & 0x100 != 0 { signed_sat(v, bits) } else { unsigned_sat(v, bits) };
+    let (r, s) = if width & 0x100 != 0 {
+        signed_sat(v, bits)
+    } else {
+        unsigned_sat(v, bits)
+    };
     if s {
         unsafe { arm(env) }.arch.qf = 1;
     }
@@ -75,14 +93,22 @@ unsafe extern "C" fn sat(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> u6
 }
 
 /// SSAT16/USAT16: each signed halfword saturated, Q set on saturation.
-pub static SAT16: Helper = Helper { name: "sat16", func: sat16, may_fault: false };
+pub static SAT16: Helper = Helper {
+    name: "sat16",
+    func: sat16,
+    may_fault: false,
+};
 unsafe extern "C" fn sat16(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> u64 {
     let bits = (width & 0xff) as u32;
     let mut out = 0u32;
     let mut q = false;
     for i in 0..2 {
         let h = i64::from((v >> (16 * i)) as u16 as i16);
-        let (r, s) = if width & 0x100 != 0 { signed_sat(h, bits) } else { unsigned_sat(h, bits) };
+        let (r, s) = if width & 0x100 != 0 {
+            signed_sat(h, bits)
+        } else {
+            unsigned_sat(h, bits)
+        };
         q |= s;
         out |= (r as u32 & 0xffff) << (16 * i);
     }
@@ -95,7 +121,11 @@ unsafe extern "C" fn sat16(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> 
 /// The parallel add/subtract family: `args = (Rn, Rm, kind << 3 | op)`
 /// with kind 1 S, 2 Q, 3 SH, 5 U, 6 UQ, 7 UH and op 0 ADD16, 1 ASX,
 /// 2 SAX, 3 SUB16, 4 ADD8, 7 SUB8. S and U forms set GE.
-pub static PARALLEL: Helper = Helper { name: "parallel", func: parallel, may_fault: false };
+pub static PARALLEL: Helper = Helper {
+    name: "parallel",
+    func: parallel,
+    may_fault: false,
+};
 unsafe extern "C" fn parallel(env: *mut u8, n: u64, m: u64, sel: u64, _: u64) -> u64 {
     let (n, m) = (n as u32, m as u32);
     let kind = (sel >> 3) as u32;
@@ -157,7 +187,10 @@ fn to_guest(raw: u64, size: u8, big: bool) -> u64 {
         (true, 2) => u64::from((raw as u16).swap_bytes()),
         (true, 4) => u64::from((raw as u32).swap_bytes()),
         // A doubleword exclusive is two words: Rt at the lower address.
-        (true, _) => u64::from((raw as u32).swap_bytes()) | u64::from(((raw >> 32) as u32).swap_bytes()) << 32,
+        (true, _) => {
+            u64::from((raw as u32).swap_bytes())
+                | u64::from(((raw >> 32) as u32).swap_bytes()) << 32
+        }
     }
 }
 
@@ -165,18 +198,36 @@ fn to_guest(raw: u64, size: u8, big: bool) -> u64 {
 /// mmu_idx << 16)`; returns 0 if the store happened, 1 if not. The store
 /// happens when the monitor holds this address and memory still holds the
 /// value the load-exclusive read; the monitor is cleared either way.
-pub static STORE_EXCLUSIVE: Helper = Helper { name: "store_exclusive", func: store_exclusive, may_fault: true };
-unsafe extern "C" fn store_exclusive(env: *mut u8, addr: u64, value: u64, flags: u64, _: u64) -> u64 {
+pub static STORE_EXCLUSIVE: Helper = Helper {
+    name: "store_exclusive",
+    func: store_exclusive,
+    may_fault: true,
+};
+unsafe extern "C" fn store_exclusive(
+    env: *mut u8,
+    addr: u64,
+    value: u64,
+    flags: u64,
+    _: u64,
+) -> u64 {
     let env = unsafe { arm(env) };
     let size = flags as u8;
     let big = flags & 0x100 != 0;
-    let op = MemOp { size, align: size, mmu_idx: (flags >> 16) as u8 };
+    let op = MemOp {
+        size,
+        align: size,
+        mmu_idx: (flags >> 16) as u8,
+    };
     let armed = env.arch.excl_addr == addr;
     env.arch.excl_addr = u64::MAX;
     if !armed {
         return 1;
     }
-    let mask = if size == 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
+    let mask = if size == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * size)) - 1
+    };
     let current = match softmmu::read(env, addr, op) {
         Ok(raw) => to_guest(raw, size, big),
         Err(f) => {

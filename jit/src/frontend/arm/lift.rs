@@ -10,8 +10,8 @@
 
 use super::decode;
 use super::helpers;
-use super::slots;
 use super::reg_slot;
+use super::slots;
 use crate::ir::{Builder, Cmp, Endian, Helper, MemAccess, Terminal, Type, Value};
 use lockstep_runtime::arm::{psr, trap};
 
@@ -81,14 +81,31 @@ fn check(ok: bool) -> Result<(), Undef> {
 
 /// Lifts one instruction. Returns the block's terminal if the instruction
 /// ends the block.
-pub fn lift(b: &mut Builder, pc: u32, word: u32, big_endian: bool, mmu_idx: u8) -> Option<Terminal> {
+pub fn lift(
+    b: &mut Builder,
+    pc: u32,
+    word: u32,
+    big_endian: bool,
+    mmu_idx: u8,
+) -> Option<Terminal> {
     let start = b.len();
     let cond = word >> 28;
-    let endian = if big_endian { Endian::Big } else { Endian::Little };
+    let endian = if big_endian {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
     let Some(enc) = decode::lookup(word) else {
         return Some(undefined_trap(word));
     };
-    let mut cx = Ctx { b, pc, endian, mmu_idx, end: End::Continue, stores: false };
+    let mut cx = Ctx {
+        b,
+        pc,
+        endian,
+        mmu_idx,
+        end: End::Continue,
+        stores: false,
+    };
     let skip = if cond < 0xe {
         // Condition codes come in pairs: cond ^ 1 is the inverse.
         let not_c = cx.cond(cond ^ 1);
@@ -124,11 +141,17 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, big_endian: bool, mmu_idx: u8) 
             }
             None
         }
-        (End::Direct(target), None) => Some(Terminal::Jump { target: u64::from(target) }),
+        (End::Direct(target), None) => Some(Terminal::Jump {
+            target: u64::from(target),
+        }),
         (End::Direct(target), Some(l)) => {
             cx.b.place(l);
             let c = cx.cond(cond);
-            Some(Terminal::Branch { cond: c, taken: u64::from(target), not_taken: u64::from(next) })
+            Some(Terminal::Branch {
+                cond: c,
+                taken: u64::from(target),
+                not_taken: u64::from(next),
+            })
         }
         (End::Indirect, _) => {
             if let Some(l) = skip {
@@ -147,20 +170,30 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, big_endian: bool, mmu_idx: u8) 
                 cx.b.place(l);
                 cx.cond(cond)
             });
-            Some(Terminal::Trap { code, arg, credited: true, when })
+            Some(Terminal::Trap {
+                code,
+                arg,
+                credited: true,
+                when,
+            })
         }
         (End::Halt, _) => {
             let when = skip.map(|l| {
                 cx.b.place(l);
                 cx.cond(cond)
             });
-            Some(Terminal::Halt { next_pc: u64::from(next), when })
+            Some(Terminal::Halt {
+                next_pc: u64::from(next),
+                when,
+            })
         }
         (End::Exit, _) => {
             if let Some(l) = skip {
                 cx.b.place(l);
             }
-            Some(Terminal::Exit { next_pc: u64::from(next) })
+            Some(Terminal::Exit {
+                next_pc: u64::from(next),
+            })
         }
     }
 }
@@ -170,16 +203,33 @@ fn conditional_terminal(cx: &mut Ctx, cond: u32, pc: u32) -> Terminal {
     let next = u64::from(pc.wrapping_add(4));
     let c = cx.cond(cond);
     match cx.end {
-        End::Direct(target) => Terminal::Branch { cond: c, taken: u64::from(target), not_taken: next },
-        End::Trap { code, arg } => Terminal::Trap { code, arg, credited: true, when: Some(c) },
-        End::Halt => Terminal::Halt { next_pc: next, when: Some(c) },
+        End::Direct(target) => Terminal::Branch {
+            cond: c,
+            taken: u64::from(target),
+            not_taken: next,
+        },
+        End::Trap { code, arg } => Terminal::Trap {
+            code,
+            arg,
+            credited: true,
+            when: Some(c),
+        },
+        End::Halt => Terminal::Halt {
+            next_pc: next,
+            when: Some(c),
+        },
         End::Exit => Terminal::Exit { next_pc: next },
         End::Continue | End::Indirect => unreachable!("handled by the caller"),
     }
 }
 
 fn undefined_trap(word: u32) -> Terminal {
-    Terminal::Trap { code: trap::UNDEFINED, arg: word, credited: false, when: None }
+    Terminal::Trap {
+        code: trap::UNDEFINED,
+        arg: word,
+        credited: false,
+        when: None,
+    }
 }
 
 impl Ctx<'_> {
@@ -300,7 +350,12 @@ impl Ctx<'_> {
     }
 
     fn access(&self, size: u8, signed: bool, align: u8) -> MemAccess {
-        MemAccess { size, signed, endian: self.endian, align }
+        MemAccess {
+            size,
+            signed,
+            endian: self.endian,
+            align,
+        }
     }
 
     fn load(&mut self, addr: Value, size: u8, signed: bool, align: u8) -> Value {
@@ -322,7 +377,13 @@ impl Ctx<'_> {
 
     /// `value` shifted by an immediate, as the A32 shifter does it, with
     /// the shifter's carry-out when `want_carry`.
-    fn shift_imm(&mut self, v: Value, ty: u32, imm: u32, want_carry: bool) -> (Value, Option<Value>) {
+    fn shift_imm(
+        &mut self,
+        v: Value,
+        ty: u32,
+        imm: u32,
+        want_carry: bool,
+    ) -> (Value, Option<Value>) {
         let b = &mut *self.b;
         let c31 = b.c32(31);
         let one = b.c32(1);
@@ -381,7 +442,13 @@ impl Ctx<'_> {
     }
 
     /// `value` shifted by the bottom byte of a register.
-    fn shift_reg(&mut self, v: Value, ty: u32, amount: Value, want_carry: bool) -> (Value, Option<Value>) {
+    fn shift_reg(
+        &mut self,
+        v: Value,
+        ty: u32,
+        amount: Value,
+        want_carry: bool,
+    ) -> (Value, Option<Value>) {
         let b = &mut *self.b;
         let ff = b.c32(0xff);
         let amt = b.and(amount, ff);
@@ -415,7 +482,11 @@ impl Ctx<'_> {
                 (r, c)
             }
             _ => {
-                let v64 = if ty == 1 { b.zext(v, Type::I64) } else { b.sext(v, Type::I64) };
+                let v64 = if ty == 1 {
+                    b.zext(v, Type::I64)
+                } else {
+                    b.sext(v, Type::I64)
+                };
                 let x = b.shl(v64, one64);
                 let y = if ty == 1 { b.lshr(x, a) } else { b.ashr(x, a) };
                 let c = b.and(y, one64);
@@ -511,7 +582,11 @@ pub fn bl(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 pub fn blx_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let lr = cx.b.c32(cx.pc.wrapping_add(4));
     cx.set_reg(14, lr);
-    let target = cx.pc.wrapping_add(8).wrapping_add(branch_offset(w)).wrapping_add(bits(w, 24, 24) << 1);
+    let target = cx
+        .pc
+        .wrapping_add(8)
+        .wrapping_add(branch_offset(w))
+        .wrapping_add(bits(w, 24, 24) << 1);
     let t = cx.b.c32(target | 1);
     cx.bx_write_pc(t);
     Ok(())
@@ -536,14 +611,20 @@ pub fn blx_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 
 /// SVC: supervisor call.
 pub fn svc(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    cx.end = End::Trap { code: trap::SVC, arg: w & 0x00ff_ffff };
+    cx.end = End::Trap {
+        code: trap::SVC,
+        arg: w & 0x00ff_ffff,
+    };
     Ok(())
 }
 
 /// BKPT: breakpoint (unconditional by definition).
 pub fn bkpt(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(w >> 28 == 0xe)?;
-    cx.end = End::Trap { code: trap::BKPT, arg: bits(w, 19, 8) << 4 | rm(w) };
+    cx.end = End::Trap {
+        code: trap::BKPT,
+        arg: bits(w, 19, 8) << 4 | rm(w),
+    };
     Ok(())
 }
 
@@ -597,7 +678,14 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let mut acc = b.get(slots::CPSR_REST);
     let not_t = b.c32(!psr::T);
     acc = b.and(acc, not_t);
-    for (slot, shift) in [(slots::NF, 31), (slots::ZF, 30), (slots::CF, 29), (slots::VF, 28), (slots::QF, 27), (slots::GE, 16)] {
+    for (slot, shift) in [
+        (slots::NF, 31),
+        (slots::ZF, 30),
+        (slots::CF, 29),
+        (slots::VF, 28),
+        (slots::QF, 27),
+        (slots::GE, 16),
+    ] {
         let f = b.get(slot);
         let s = b.c32(shift);
         let f = b.shl(f, s);
@@ -611,7 +699,13 @@ fn write_apsr(cx: &mut Ctx, mask: u32, v: Value) {
     let b = &mut *cx.b;
     let one = b.c32(1);
     if mask & 2 != 0 {
-        for (slot, shift) in [(slots::NF, 31), (slots::ZF, 30), (slots::CF, 29), (slots::VF, 28), (slots::QF, 27)] {
+        for (slot, shift) in [
+            (slots::NF, 31),
+            (slots::ZF, 30),
+            (slots::CF, 29),
+            (slots::VF, 28),
+            (slots::QF, 27),
+        ] {
             let s = b.c32(shift);
             let f = b.lshr(v, s);
             let f = b.and(f, one);
@@ -688,7 +782,17 @@ const DP_OPS: [DpOp; 16] = [
 ];
 
 fn is_logical(op: DpOp) -> bool {
-    matches!(op, DpOp::And | DpOp::Eor | DpOp::Tst | DpOp::Teq | DpOp::Orr | DpOp::Mov | DpOp::Bic | DpOp::Mvn)
+    matches!(
+        op,
+        DpOp::And
+            | DpOp::Eor
+            | DpOp::Tst
+            | DpOp::Teq
+            | DpOp::Orr
+            | DpOp::Mov
+            | DpOp::Bic
+            | DpOp::Mvn
+    )
 }
 
 /// The shared body of the three data-processing forms: `shifter` yields
@@ -707,7 +811,11 @@ fn data_processing(
     check(!(s && d == 15 && !compare))?;
     let logical = is_logical(op);
     let (op2, carry) = shifter(cx, s && logical);
-    let n = if matches!(op, DpOp::Mov | DpOp::Mvn) { None } else { Some(cx.reg(rn(w))) };
+    let n = if matches!(op, DpOp::Mov | DpOp::Mvn) {
+        None
+    } else {
+        Some(cx.reg(rn(w)))
+    };
     let n = || n.expect("operand 1");
     let b = &mut *cx.b;
     let result = match op {
@@ -756,7 +864,13 @@ pub fn dp_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let imm = (w & 0xff).rotate_right(rot);
     data_processing(cx, w, |cx, want_carry| {
         let v = cx.b.c32(imm);
-        let c = want_carry.then(|| if rot == 0 { cx.b.get(slots::CF) } else { cx.b.c32(imm >> 31) });
+        let c = want_carry.then(|| {
+            if rot == 0 {
+                cx.b.get(slots::CF)
+            } else {
+                cx.b.c32(imm >> 31)
+            }
+        });
         (v, c)
     })
 }
@@ -908,7 +1022,12 @@ pub fn umaal(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let l = cx.reg(lo);
     let h = cx.reg(hi);
     let b = &mut *cx.b;
-    let (x, y, l, h) = (b.zext(x, Type::I64), b.zext(y, Type::I64), b.zext(l, Type::I64), b.zext(h, Type::I64));
+    let (x, y, l, h) = (
+        b.zext(x, Type::I64),
+        b.zext(y, Type::I64),
+        b.zext(l, Type::I64),
+        b.zext(h, Type::I64),
+    );
     let p = b.mul(x, y);
     let p = b.add(p, l);
     let p = b.add(p, h);
@@ -1060,7 +1179,11 @@ pub fn smlald(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let (p1, p2) = dual_products(cx, w);
     let p1 = cx.b.sext(p1, Type::I64);
     let p2 = cx.b.sext(p2, Type::I64);
-    let sum = if bit(w, 6) { cx.b.sub(p1, p2) } else { cx.b.add(p1, p2) };
+    let sum = if bit(w, 6) {
+        cx.b.sub(p1, p2)
+    } else {
+        cx.b.add(p1, p2)
+    };
     let acc = join64(cx, lo, hi);
     let v = cx.b.add(sum, acc);
     split64(cx, v, lo, hi);
@@ -1083,7 +1206,11 @@ fn most_significant(cx: &mut Ctx, w: u32, subtract: bool) -> Result<(), Undef> {
         let r = cx.reg(a);
         let r = cx.b.zext(r, Type::I64);
         let r = cx.b.shl(r, c32);
-        p = if subtract { cx.b.sub(r, p) } else { cx.b.add(r, p) };
+        p = if subtract {
+            cx.b.sub(r, p)
+        } else {
+            cx.b.add(r, p)
+        };
     }
     if bit(w, 5) {
         let round = cx.b.iconst(Type::I64, 0x8000_0000);
@@ -1119,7 +1246,11 @@ fn divide(cx: &mut Ctx, w: u32, signed: bool) -> Result<(), Undef> {
     check(rn(w) != 15 && rs(w) != 15 && rm(w) != 15)?;
     let n = cx.reg(rm(w));
     let m = cx.reg(rs(w));
-    let q = if signed { cx.b.sdiv(n, m) } else { cx.b.udiv(n, m) };
+    let q = if signed {
+        cx.b.sdiv(n, m)
+    } else {
+        cx.b.udiv(n, m)
+    };
     cx.set_reg(rn(w), q);
     Ok(())
 }
@@ -1338,7 +1469,11 @@ pub fn extend(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     } else {
         let ty = if op == 2 { Type::I8 } else { Type::I16 };
         let small = b.zext(r, ty);
-        let x = if unsigned { b.zext(small, Type::I32) } else { b.sext(small, Type::I32) };
+        let x = if unsigned {
+            b.zext(small, Type::I32)
+        } else {
+            b.sext(small, Type::I32)
+        };
         match acc {
             None => x,
             Some(a) => b.add(a, x),
@@ -1367,7 +1502,11 @@ fn bitfield_extract(cx: &mut Ctx, w: u32, signed: bool) -> Result<(), Undef> {
     let up = b.c32(32 - lsb - width);
     let x = b.shl(n, up);
     let down = b.c32(32 - width);
-    let v = if signed { b.ashr(x, down) } else { b.lshr(x, down) };
+    let v = if signed {
+        b.ashr(x, down)
+    } else {
+        b.lshr(x, down)
+    };
     cx.set_reg(rd(w), v);
     Ok(())
 }
@@ -1379,7 +1518,11 @@ pub fn bfi(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rd(w) != 15 && msb >= lsb)?;
     let field = ((u64::from(1u32) << (msb - lsb + 1)) - 1) as u32;
     let d = cx.reg(rd(w));
-    let src = if rm(w) == 15 { cx.b.c32(0) } else { cx.reg(rm(w)) };
+    let src = if rm(w) == 15 {
+        cx.b.c32(0)
+    } else {
+        cx.reg(rm(w))
+    };
     let b = &mut *cx.b;
     let keep = b.c32(!(field << lsb));
     let kept = b.and(d, keep);
@@ -1400,7 +1543,11 @@ pub fn bfi(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 fn indexed(cx: &mut Ctx, w: u32, offset: Value) -> (Value, Option<Value>) {
     let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
     let base = cx.reg(rn(w));
-    let offset_addr = if u { cx.b.add(base, offset) } else { cx.b.sub(base, offset) };
+    let offset_addr = if u {
+        cx.b.add(base, offset)
+    } else {
+        cx.b.sub(base, offset)
+    };
     let addr = if p { offset_addr } else { base };
     let writeback = (!p || wb).then_some(offset_addr);
     (addr, writeback)
@@ -1409,7 +1556,14 @@ fn indexed(cx: &mut Ctx, w: u32, offset: Value) -> (Value, Option<Value>) {
 /// Performs a single load or store with the computed address. `size` and
 /// `signed` give the access; loads write Rt after the access and the
 /// writeback.
-fn transfer(cx: &mut Ctx, w: u32, load: bool, size: u8, signed: bool, offset: Value) -> Result<(), Undef> {
+fn transfer(
+    cx: &mut Ctx,
+    w: u32,
+    load: bool,
+    size: u8,
+    signed: bool,
+    offset: Value,
+) -> Result<(), Undef> {
     let (n, t) = (rn(w), rd(w));
     let (addr, writeback) = indexed(cx, w, offset);
     check(writeback.is_none() || (n != 15 && n != t))?;
@@ -1436,7 +1590,14 @@ fn transfer(cx: &mut Ctx, w: u32, load: bool, size: u8, signed: bool, offset: Va
 /// LDR/STR/LDRB/STRB (and the T forms) with an immediate offset.
 pub fn load_store_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let off = cx.b.c32(w & 0xfff);
-    transfer(cx, w, bit(w, 20), if bit(w, 22) { 1 } else { 4 }, false, off)
+    transfer(
+        cx,
+        w,
+        bit(w, 20),
+        if bit(w, 22) { 1 } else { 4 },
+        false,
+        off,
+    )
 }
 
 /// LDR/STR/LDRB/STRB (and the T forms) with a shifted register offset.
@@ -1444,7 +1605,14 @@ pub fn load_store_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rm(w) != 15)?;
     let m = cx.reg(rm(w));
     let (off, _) = cx.shift_imm(m, bits(w, 6, 5), bits(w, 11, 7), false);
-    transfer(cx, w, bit(w, 20), if bit(w, 22) { 1 } else { 4 }, false, off)
+    transfer(
+        cx,
+        w,
+        bit(w, 20),
+        if bit(w, 22) { 1 } else { 4 },
+        false,
+        off,
+    )
 }
 
 /// LDRH/STRH/LDRSB/LDRSH/LDRD/STRD, immediate and register offsets.
@@ -1513,7 +1681,11 @@ pub fn ldm_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         (false, false) => 4 - 4 * count as i32,
         (true, false) => -4 * count as i32,
     };
-    let new_base = if u { 4 * count as i32 } else { -4 * (count as i32) };
+    let new_base = if u {
+        4 * count as i32
+    } else {
+        -4 * (count as i32)
+    };
     let mut addrs = Vec::new();
     for i in 0..count as i32 {
         let off = cx.b.c32((start + 4 * i) as u32);
@@ -1534,7 +1706,11 @@ pub fn ldm_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         }
     } else {
         for (&r, &a) in regs.iter().zip(&addrs) {
-            let v = if r == 15 { cx.b.c32(cx.pc.wrapping_add(8)) } else { cx.reg(r) };
+            let v = if r == 15 {
+                cx.b.c32(cx.pc.wrapping_add(8))
+            } else {
+                cx.reg(r)
+            };
             cx.store(a, v, 4, 4);
         }
         if let Some(v) = wb_value {
@@ -1617,7 +1793,10 @@ pub fn strex(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         lo64
     };
     let addr64 = cx.b.zext(addr, Type::I64);
-    let sz = cx.b.iconst(Type::I64, u64::from(size) | u64::from(cx.endian == Endian::Big) << 8 | u64::from(cx.mmu_idx) << 16);
+    let sz = cx.b.iconst(
+        Type::I64,
+        u64::from(size) | u64::from(cx.endian == Endian::Big) << 8 | u64::from(cx.mmu_idx) << 16,
+    );
     let status = cx.b.call(helpers::STORE_EXCLUSIVE, &[addr64, value, sz]);
     let status = cx.b.zext(status, Type::I32);
     cx.stores = true;

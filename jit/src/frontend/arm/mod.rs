@@ -16,8 +16,8 @@ pub mod disasm;
 pub mod helpers;
 pub mod lift;
 
-use crate::ir::{BlockKey, Builder, Slot, Terminal, Type};
 use crate::ir::Block;
+use crate::ir::{BlockKey, Builder, Slot, Terminal, Type};
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
 use lockstep_runtime::bus::PAGE_SIZE;
 use lockstep_runtime::env::{CpuEnv, GuestFault};
@@ -28,11 +28,17 @@ type Env = CpuEnv<ArmCpu>;
 
 /// The environment slot of register `r`.
 pub const fn reg_slot(r: u32) -> Slot {
-    Slot { offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, regs) + 4 * r as usize) as u32, ty: Type::I32 }
+    Slot {
+        offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, regs) + 4 * r as usize) as u32,
+        ty: Type::I32,
+    }
 }
 
 const fn arch_slot(field_offset: usize) -> Slot {
-    Slot { offset: (offset_of!(Env, arch) + field_offset) as u32, ty: Type::I32 }
+    Slot {
+        offset: (offset_of!(Env, arch) + field_offset) as u32,
+        ty: Type::I32,
+    }
 }
 
 /// Guest state slots other than r0–r15.
@@ -53,11 +59,15 @@ pub mod slots {
     /// The other CPSR bits.
     pub const CPSR_REST: Slot = arch_slot(offset_of!(ArmCpu, cpsr_rest));
     /// The exclusive monitor's address.
-    pub const EXCL_ADDR: Slot =
-        Slot { offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, excl_addr)) as u32, ty: Type::I64 };
+    pub const EXCL_ADDR: Slot = Slot {
+        offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, excl_addr)) as u32,
+        ty: Type::I64,
+    };
     /// The value the load-exclusive read.
-    pub const EXCL_VAL: Slot =
-        Slot { offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, excl_val)) as u32, ty: Type::I64 };
+    pub const EXCL_VAL: Slot = Slot {
+        offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, excl_val)) as u32,
+        ty: Type::I64,
+    };
     /// The PC.
     pub const PC: Slot = reg_slot(15);
 }
@@ -74,7 +84,11 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
     let flags = env.arch.tb_flags();
     let mmu_idx = env.arch.mmu_idx();
     let phys_pc = softmmu::translate_code(env, u64::from(pc), mmu_idx)?;
-    let key = BlockKey { pc: u64::from(pc), phys_pc, flags };
+    let key = BlockKey {
+        pc: u64::from(pc),
+        phys_pc,
+        flags,
+    };
     let mut b = Builder::new();
     let mut insn_pcs = Vec::new();
 
@@ -83,7 +97,12 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
         // instruction, reported with the halfword at the PC.
         let hw = softmmu::read_code(env, phys_pc, 2).unwrap_or(0) as u32;
         insn_pcs.push(u64::from(pc));
-        let t = Terminal::Trap { code: trap::UNDEFINED, arg: hw, credited: false, when: None };
+        let t = Terminal::Trap {
+            code: trap::UNDEFINED,
+            arg: hw,
+            credited: false,
+            when: None,
+        };
         return Ok(b.finish(key, insn_pcs, 2, t, slots::PC, mmu_idx as u8));
     }
 
@@ -93,7 +112,8 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
     let mut vpc = pc;
     let terminal = loop {
         let index = insn_pcs.len();
-        let word = softmmu::read_code(env, phys_pc + u64::from(vpc - pc), 4).expect("code page is RAM") as u32;
+        let word = softmmu::read_code(env, phys_pc + u64::from(vpc - pc), 4)
+            .expect("code page is RAM") as u32;
         insn_pcs.push(u64::from(vpc));
         b.set_insn(index as u16);
         if let Some(t) = lift::lift(&mut b, vpc, word, big_endian, mmu_idx as u8) {
@@ -101,7 +121,9 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
         }
         vpc = vpc.wrapping_add(4);
         if insn_pcs.len() >= max || u64::from(vpc) >= page_end {
-            break Terminal::Jump { target: u64::from(vpc) };
+            break Terminal::Jump {
+                target: u64::from(vpc),
+            };
         }
     };
     let bytes = 4 * insn_pcs.len() as u32;
