@@ -1,9 +1,12 @@
 //! 32-bit ARM CPU state.
 //!
-//! The flags live in separate words (each 0 or 1) rather than packed in a
-//! CPSR image: lifted code reads and writes them individually, and the
-//! packed CPSR is assembled only when the guest asks for it (MRS) or a human
-//! does (register dumps).
+//! The flags live in separate words rather than packed in a CPSR image:
+//! lifted code reads and writes them individually, and the packed CPSR is
+//! assembled only when the guest asks for it (MRS) or a human does
+//! (register dumps). N and Z are kept the way flag-setting instructions
+//! produce them for free: `nf` holds a value whose bit 31 is N, `zf` a
+//! value that is zero exactly when Z is set (both are usually the result of
+//! the last flag-setting instruction).
 
 use crate::env::{Access, CpuEnv, GuestFault};
 use crate::softmmu::Translate;
@@ -59,9 +62,9 @@ pub struct ArmCpu {
     /// r0–r15; r15 is the address of the next instruction to execute
     /// whenever control is outside a block.
     pub regs: [u32; 16],
-    /// N flag (0 or 1).
+    /// N flag: bit 31 of this word.
     pub nf: u32,
-    /// Z flag (0 or 1).
+    /// Z flag: set when this word is zero.
     pub zf: u32,
     /// C flag (0 or 1).
     pub cf: u32,
@@ -94,7 +97,7 @@ impl ArmCpu {
         ArmCpu {
             regs: [0; 16],
             nf: 0,
-            zf: 0,
+            zf: 1,
             cf: 0,
             vf: 0,
             qf: 0,
@@ -108,8 +111,8 @@ impl ArmCpu {
 
     /// The CPSR as the guest sees it.
     pub fn cpsr(&self) -> u32 {
-        self.nf << 31
-            | self.zf << 30
+        (self.nf & psr::N)
+            | u32::from(self.zf == 0) << 30
             | self.cf << 29
             | self.vf << 28
             | self.qf << 27
@@ -119,8 +122,8 @@ impl ArmCpu {
 
     /// Sets every CPSR field.
     pub fn set_cpsr(&mut self, v: u32) {
-        self.nf = v >> 31 & 1;
-        self.zf = v >> 30 & 1;
+        self.nf = v & psr::N;
+        self.zf = u32::from(v & psr::Z == 0);
         self.cf = v >> 29 & 1;
         self.vf = v >> 28 & 1;
         self.qf = v >> 27 & 1;
@@ -165,7 +168,8 @@ mod tests {
         let mut c = ArmCpu::new();
         assert_eq!(c.cpsr(), 0x1d3);
         c.set_cpsr(0xf805_01d3);
-        assert_eq!((c.nf, c.zf, c.cf, c.vf, c.qf, c.ge), (1, 1, 1, 1, 1, 5));
+        assert_eq!((c.cf, c.vf, c.qf, c.ge), (1, 1, 1, 5));
+        assert!(c.nf >> 31 == 1 && c.zf == 0);
         assert_eq!(c.cpsr(), 0xf805_01d3);
         assert_eq!(c.mmu_idx(), 0);
     }

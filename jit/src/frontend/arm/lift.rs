@@ -283,38 +283,64 @@ impl Ctx<'_> {
 
     /// The condition `cond` (0–13) as an I8 0/1.
     pub fn cond(&mut self, cond: u32) -> Value {
-        let base = match cond >> 1 {
-            0 => self.b.get(slots::ZF),
-            1 => self.b.get(slots::CF),
-            2 => self.b.get(slots::NF),
-            3 => self.b.get(slots::VF),
+        let zero = self.b.c32(0);
+        let invert = cond & 1 != 0;
+        let pick = |c: Cmp, inv: Cmp| if invert { inv } else { c };
+        match cond >> 1 {
+            0 => {
+                let z = self.b.get(slots::ZF);
+                self.b.cmp(pick(Cmp::Eq, Cmp::Ne), z, zero)
+            }
+            1 => {
+                let c = self.b.get(slots::CF);
+                self.b.cmp(pick(Cmp::Ne, Cmp::Eq), c, zero)
+            }
+            2 => {
+                let n = self.b.get(slots::NF);
+                self.b.cmp(pick(Cmp::Slt, Cmp::Sge), n, zero)
+            }
+            3 => {
+                let v = self.b.get(slots::VF);
+                self.b.cmp(pick(Cmp::Ne, Cmp::Eq), v, zero)
+            }
             4 => {
+                // HI: C set and Z clear; LS: C clear or Z set.
                 let c = self.b.get(slots::CF);
                 let z = self.b.get(slots::ZF);
-                let one = self.b.c32(1);
-                let nz = self.b.xor(z, one);
-                self.b.and(c, nz)
+                let a = self.b.cmp(pick(Cmp::Ne, Cmp::Eq), c, zero);
+                let b = self.b.cmp(pick(Cmp::Ne, Cmp::Eq), z, zero);
+                if invert {
+                    self.b.or(a, b)
+                } else {
+                    self.b.and(a, b)
+                }
             }
             5 => {
-                let n = self.b.get(slots::NF);
-                let v = self.b.get(slots::VF);
-                let x = self.b.xor(n, v);
-                let one = self.b.c32(1);
-                self.b.xor(x, one)
+                let (n, v) = self.n_and_v();
+                self.b.cmp(pick(Cmp::Eq, Cmp::Ne), n, v)
             }
             _ => {
-                let n = self.b.get(slots::NF);
-                let v = self.b.get(slots::VF);
-                let x = self.b.xor(n, v);
+                // GT: Z clear and N == V; LE: Z set or N != V.
                 let z = self.b.get(slots::ZF);
-                let le = self.b.or(x, z);
-                let one = self.b.c32(1);
-                self.b.xor(le, one)
+                let a = self.b.cmp(pick(Cmp::Ne, Cmp::Eq), z, zero);
+                let (n, v) = self.n_and_v();
+                let b = self.b.cmp(pick(Cmp::Eq, Cmp::Ne), n, v);
+                if invert {
+                    self.b.or(a, b)
+                } else {
+                    self.b.and(a, b)
+                }
             }
-        };
-        let zero = self.b.c32(0);
-        let cmp = if cond & 1 == 0 { Cmp::Ne } else { Cmp::Eq };
-        self.b.cmp(cmp, base, zero)
+        }
+    }
+
+    /// N as 0/1, and V, for comparing them.
+    fn n_and_v(&mut self) -> (Value, Value) {
+        let n = self.b.get(slots::NF);
+        let c31 = self.b.c32(31);
+        let n = self.b.lshr(n, c31);
+        let v = self.b.get(slots::VF);
+        (n, v)
     }
 
     fn set_flag(&mut self, slot: crate::ir::Slot, v: Value) {
@@ -322,23 +348,21 @@ impl Ctx<'_> {
         self.b.set(slot, v);
     }
 
+    /// N and Z from a 32-bit result (see `ArmCpu::nf`/`zf`).
     fn set_nz(&mut self, v: Value) {
-        let c31 = self.b.c32(31);
-        let n = self.b.lshr(v, c31);
-        self.b.set(slots::NF, n);
-        let zero = self.b.c32(0);
-        let z = self.b.cmp(Cmp::Eq, v, zero);
-        self.set_flag(slots::ZF, z);
+        self.b.set(slots::NF, v);
+        self.b.set(slots::ZF, v);
     }
 
+    /// N and Z from a 64-bit result.
     fn set_nz64(&mut self, v: Value) {
-        let c63 = self.b.iconst(Type::I64, 63);
-        let n = self.b.lshr(v, c63);
-        let n = self.b.zext(n, Type::I32);
-        self.b.set(slots::NF, n);
-        let zero = self.b.iconst(Type::I64, 0);
-        let z = self.b.cmp(Cmp::Eq, v, zero);
-        self.set_flag(slots::ZF, z);
+        let c32 = self.b.iconst(Type::I64, 32);
+        let hi = self.b.lshr(v, c32);
+        let hi = self.b.zext(hi, Type::I32);
+        let lo = self.b.zext(v, Type::I32);
+        self.b.set(slots::NF, hi);
+        let any = self.b.or(hi, lo);
+        self.b.set(slots::ZF, any);
     }
 
     /// Ors `v` (I8 0/1) into the Q flag.
@@ -678,14 +702,18 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let mut acc = b.get(slots::CPSR_REST);
     let not_t = b.c32(!psr::T);
     acc = b.and(acc, not_t);
-    for (slot, shift) in [
-        (slots::NF, 31),
-        (slots::ZF, 30),
-        (slots::CF, 29),
-        (slots::VF, 28),
-        (slots::QF, 27),
-        (slots::GE, 16),
-    ] {
+    let n = b.get(slots::NF);
+    let nmask = b.c32(psr::N);
+    let n = b.and(n, nmask);
+    acc = b.or(acc, n);
+    let z = b.get(slots::ZF);
+    let zero = b.c32(0);
+    let z = b.cmp(Cmp::Eq, z, zero);
+    let z = b.zext(z, Type::I32);
+    let c30 = b.c32(30);
+    let z = b.shl(z, c30);
+    acc = b.or(acc, z);
+    for (slot, shift) in [(slots::CF, 29), (slots::VF, 28), (slots::QF, 27), (slots::GE, 16)] {
         let f = b.get(slot);
         let s = b.c32(shift);
         let f = b.shl(f, s);
@@ -699,13 +727,13 @@ fn write_apsr(cx: &mut Ctx, mask: u32, v: Value) {
     let b = &mut *cx.b;
     let one = b.c32(1);
     if mask & 2 != 0 {
-        for (slot, shift) in [
-            (slots::NF, 31),
-            (slots::ZF, 30),
-            (slots::CF, 29),
-            (slots::VF, 28),
-            (slots::QF, 27),
-        ] {
+        b.set(slots::NF, v);
+        // Z is set when bit 30 is: keep a word that is zero exactly then.
+        let nv = b.not(v);
+        let zbit = b.c32(psr::Z);
+        let z = b.and(nv, zbit);
+        b.set(slots::ZF, z);
+        for (slot, shift) in [(slots::CF, 29), (slots::VF, 28), (slots::QF, 27)] {
             let s = b.c32(shift);
             let f = b.lshr(v, s);
             let f = b.and(f, one);
