@@ -3,7 +3,7 @@
 #include "guest.h"
 
 #define SIZE 65536
-#define PASSES 40
+#define PASSES 160
 
 static u8 buf[SIZE];
 

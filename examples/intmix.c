@@ -3,7 +3,7 @@
    pointers, 64-bit arithmetic, multiplication and division. */
 #include "guest.h"
 
-#define LOOPS 1000000
+#define LOOPS 3000000
 
 typedef struct Record {
     struct Record *next;

@@ -3,7 +3,7 @@
 #include "guest.h"
 
 #define N 2000000
-#define ROUNDS 3
+#define ROUNDS 10
 
 static u8 composite[N + 1];
 

@@ -182,7 +182,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let interp = run_lockstep(elf, ExecMode::Interp, args.repeat)?;
+        // The interpreter is slow and steady: one run is enough.
+        let interp = run_lockstep(elf, ExecMode::Interp, 1)?;
         let jit = run_lockstep(elf, ExecMode::Jit, args.repeat)?;
         if interp.icount != jit.icount {
             bail!(

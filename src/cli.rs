@@ -99,7 +99,8 @@ pub struct BenchArgs {
     /// Skip QEMU even when it is installed.
     #[arg(long)]
     pub no_qemu: bool,
-    /// Repetitions per backend; the best time counts.
+    /// Repetitions for the JIT and QEMU (the interpreter runs once); the
+    /// best time counts.
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
 }

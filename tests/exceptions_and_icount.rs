@@ -208,3 +208,35 @@ fn stopping_and_resuming_changes_nothing() {
         assert_eq!(m.cpu(), &direct.cpu, "{exec:?}: resumed run differs");
     }
 }
+
+#[test]
+fn a_fault_inside_a_loop_keeps_what_earlier_iterations_wrote() {
+    // Sum words upward from 64 bytes below the end of RAM until the load
+    // runs off the end; r3 counts iterations, r4 is written after the load.
+    let r = both(
+        "fault-loop",
+        &[
+            0xe30f_0fc0, // movw r0, #0xffc0
+            0xe344_07ff, // movt r0, #0x47ff (0x47ffffc0: RAM ends at 0x48000000)
+            0xe3a0_2000, // mov r2, #0
+            0xe3a0_3000, // mov r3, #0
+            0xe490_1004, // loop: ldr r1, [r0], #4
+            0xe082_2001, // add r2, r2, r1
+            0xe283_3001, // add r3, r3, #1
+            0xe1a0_4003, // mov r4, r3
+            0xeaff_fffa, // b loop
+        ],
+    );
+    assert!(
+        matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 16 && fault.vaddr == 0x4800_0000),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(r.cpu.regs[3], 16, "sixteen words were read");
+    assert_eq!(
+        r.cpu.regs[4], 16,
+        "the last iteration's later writes are kept"
+    );
+    assert_eq!(r.cpu.regs[0], 0x4800_0000);
+    assert_eq!(r.icount, 4 + 16 * 5);
+}

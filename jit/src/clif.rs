@@ -218,6 +218,7 @@ impl Compiler {
                 fault_exits: HashMap::new(),
                 cached: Vec::new(),
                 dirty: Vec::new(),
+                header: None,
                 id,
                 slots: slots.as_ptr() as u64,
                 block_sig: self.block_sig.clone(),
@@ -284,6 +285,8 @@ struct Lowering<'a> {
     /// For each cached slot: written by an op lowered so far (so exits
     /// from here on store it back).
     dirty: Vec<bool>,
+    /// The budget check at the top of the block (self-loops jump back to it).
+    header: Option<cranelift_codegen::ir::Block>,
     id: u64,
     slots: u64,
     block_sig: Signature,
@@ -327,7 +330,7 @@ impl Lowering<'_> {
     /// be observed. Every slot that no other slot of the block overlaps is
     /// cached. A slot whose first access is a write before any branch never
     /// needs its entry value: it is not loaded.
-    fn load_state(&mut self) {
+    fn load_state(&mut self, all_need_entry: bool) {
         let mut order: Vec<(ir::Slot, bool)> = Vec::new(); // (slot, needs entry value)
         let mut branched = false;
         for op in &self.block.ops {
@@ -335,7 +338,8 @@ impl Lowering<'_> {
                 Inst::Get { slot, .. } | Inst::Set { slot, .. }
                     if !order.iter().any(|(s, _)| *s == slot) =>
                 {
-                    let write_first = matches!(op.inst, Inst::Set { .. }) && !branched;
+                    let write_first =
+                        matches!(op.inst, Inst::Set { .. }) && !branched && !all_need_entry;
                     order.push((slot, !write_first));
                 }
                 Inst::Label(_) | Inst::Jump(_) | Inst::BranchIf { .. } => branched = true,
@@ -447,11 +451,43 @@ impl Lowering<'_> {
         }
     }
 
+    /// True if a direct exit of the block leads back to its own start: the
+    /// loop then stays inside the function (no frame, no chain slot).
+    fn loops_to_itself(&self) -> bool {
+        let start = self.block.key.pc;
+        match self.block.terminal {
+            Terminal::Jump { target } => target == start,
+            Terminal::Branch {
+                taken, not_taken, ..
+            } => taken == start || not_taken == start,
+            _ => false,
+        }
+    }
+
     fn lower(&mut self) {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
         self.env = self.b.block_params(entry)[0];
+        let self_loop = self.loops_to_itself();
+        let header = self.b.create_block();
+        if self_loop {
+            // State stays in variables around the loop, so every cached
+            // slot needs its entry value and every written slot may be
+            // dirty at any exit (a later instruction wrote it last time).
+            self.load_state(true);
+            for i in 0..self.cached.len() {
+                let slot = self.cached[i].0;
+                self.dirty[i] = self
+                    .block
+                    .ops
+                    .iter()
+                    .any(|op| matches!(op.inst, Inst::Set { slot: s, .. } if s == slot));
+            }
+        }
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        self.header = Some(header);
         let n = i64::from(self.block.len());
         let budget = self
             .b
@@ -461,21 +497,25 @@ impl Lowering<'_> {
         let out = self.b.create_block();
         let body = self.b.create_block();
         self.b.ins().brif(short, out, &[], body, &[]);
-        self.b.switch_to_block(out);
-        self.set_pc(self.block.key.pc);
-        self.ret(ExitCode::Budget);
         self.b.switch_to_block(body);
         let left = self.b.ins().iadd_imm_s(budget, -n);
         self.b
             .ins()
             .store(flags(), left, self.env, self.layout.budget);
-        self.load_state();
-
+        if !self_loop {
+            self.load_state(false);
+        }
         for op in &self.block.ops {
             self.lower_op(op);
         }
         self.lower_terminal();
         self.emit_fault_exits();
+        self.b.switch_to_block(out);
+        if self_loop {
+            self.flush_state();
+        }
+        self.set_pc(self.block.key.pc);
+        self.ret(ExitCode::Budget);
         self.b.seal_all_blocks();
     }
 
@@ -904,6 +944,14 @@ impl Lowering<'_> {
 
     /// A direct exit through chain slot `exit` to guest `target`.
     fn direct_exit(&mut self, exit: usize, target: u64) {
+        if self.loops_to_itself() {
+            if target == self.block.key.pc {
+                let header = self.header.expect("header exists");
+                self.b.ins().jump(header, &[]);
+                return;
+            }
+            self.flush_state();
+        }
         let slot = self
             .b
             .ins()
@@ -930,8 +978,11 @@ impl Lowering<'_> {
     fn lower_terminal(&mut self) {
         let last = self.block.insn_pcs.len() - 1;
         let next = self.block.next_pc(last);
-        // Every path from here leaves the block.
-        self.flush_state();
+        // Every path from here leaves the block, except a jump back to its
+        // own start: state is stored back on the leaving paths only.
+        if !self.loops_to_itself() {
+            self.flush_state();
+        }
         match self.block.terminal.clone() {
             Terminal::Jump { target } => self.direct_exit(0, target),
             Terminal::Branch {

@@ -713,7 +713,12 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let c30 = b.c32(30);
     let z = b.shl(z, c30);
     acc = b.or(acc, z);
-    for (slot, shift) in [(slots::CF, 29), (slots::VF, 28), (slots::QF, 27), (slots::GE, 16)] {
+    for (slot, shift) in [
+        (slots::CF, 29),
+        (slots::VF, 28),
+        (slots::QF, 27),
+        (slots::GE, 16),
+    ] {
         let f = b.get(slot);
         let s = b.c32(shift);
         let f = b.shl(f, s);
