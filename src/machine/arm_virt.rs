@@ -8,7 +8,7 @@ use super::semihosting::{self, Request};
 use crate::loader::elf;
 use lockstep_devices::pl011::Pl011;
 use lockstep_jit::engine::{ArmEngine, EngineStats, ExecMode, TraceOptions};
-use lockstep_jit::frontend::arm::disasm::disassemble;
+use lockstep_jit::frontend::arm::disasm::disassemble_at;
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
 use lockstep_runtime::env::{Access, FaultKind, GuestFault};
 use lockstep_runtime::{Bus, RunLoop, Stop};
@@ -81,7 +81,7 @@ impl fmt::Display for Outcome {
                 write!(
                     f,
                     "UNDEF at pc {pc:#010x}: encoding {word:#010x} ({})",
-                    disassemble(*word)
+                    disassemble_at(*word, *pc)
                 )
             }
             Outcome::Undefined {

@@ -428,6 +428,9 @@ impl Gen<'_> {
                 if self.rng.one_in(4) {
                     words.push(self.data_processing());
                 }
+                if self.rng.one_in(5) {
+                    words.push(0xf57f_f01f); // CLREX: the STREX must fail
+                }
                 let t2 = if sz == 1 {
                     2 * self.rng.below(6)
                 } else {

@@ -45,7 +45,7 @@ impl Guest for lockstep_runtime::arm::ArmCpu {
                 let word = lockstep_runtime::softmmu::read_code(env, paddr, 4).unwrap_or(0) as u32;
                 format!(
                     "0x{pc:08x}:  {word:08x}  {}",
-                    arm::disasm::disassemble(word)
+                    arm::disasm::disassemble_at(word, pc as u32)
                 )
             })
             .collect()
