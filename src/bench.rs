@@ -1,5 +1,5 @@
-//! `lockstep bench`: guest workloads under the interpreter, the JIT and (if
-//! installed) QEMU, side by side.
+//! `lockstep bench`: guest workloads under the interpreter, the JIT, tiered
+//! execution and (if installed) QEMU, side by side.
 //!
 //! For each workload it reports guest instructions, wall time (best of
 //! `--repeat` runs), MIPS, blocks translated and mean Cranelift compile time
@@ -185,16 +185,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         // The interpreter is slow and steady: one run is enough.
         let interp = run_lockstep(elf, ExecMode::Interp, 1)?;
         let jit = run_lockstep(elf, ExecMode::Jit, args.repeat)?;
-        if interp.icount != jit.icount {
+        let tiered = run_lockstep(elf, ExecMode::Tiered, args.repeat)?;
+        if interp.icount != jit.icount || interp.icount != tiered.icount {
             bail!(
-                "{name}: interpreter retired {} instructions, JIT {}",
+                "{name}: instruction counts differ: interpreter {}, JIT {}, tiered {}",
                 interp.icount,
-                jit.icount
+                jit.icount,
+                tiered.icount
             );
         }
         let mips = |icount: u64, wall: Duration| icount as f64 / wall.as_secs_f64() / 1e6;
         let base = mips(interp.icount, interp.wall);
-        for (label, m) in [("interp", &interp), ("jit", &jit)] {
+        for (label, m) in [("interp", &interp), ("jit", &jit), ("tiered", &tiered)] {
             let compile = if m.stats.blocks_compiled > 0 {
                 format!(
                     "{:.1}",

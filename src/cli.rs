@@ -35,6 +35,8 @@ pub enum Exec {
     Interp,
     /// Cranelift-compiled code.
     Jit,
+    /// Interpret each block until it is hot, then compile it.
+    Tiered,
 }
 
 impl From<Exec> for ExecMode {
@@ -42,6 +44,7 @@ impl From<Exec> for ExecMode {
         match e {
             Exec::Interp => ExecMode::Interp,
             Exec::Jit => ExecMode::Jit,
+            Exec::Tiered => ExecMode::Tiered,
         }
     }
 }

@@ -6,17 +6,13 @@ mod common;
 
 use common::{elf_from_words, run_lockstep};
 use lockstep::machine::Outcome;
-use lockstep_jit::engine::ExecMode;
 use lockstep_runtime::env::{Access, FaultKind, GuestFault};
 
 const BASE: u32 = 0x4010_0000;
 
 fn both(name: &str, words: &[u32]) -> common::RunResult {
     let elf = elf_from_words(name, words);
-    let a = run_lockstep(&elf, ExecMode::Interp, Some(1_000_000));
-    let b = run_lockstep(&elf, ExecMode::Jit, Some(1_000_000));
-    assert_eq!(a, b, "{name}: backends differ");
-    a
+    common::run_all_modes(&elf, Some(1_000_000))
 }
 
 #[test]
@@ -188,17 +184,15 @@ fn run_until_stops_at_exactly_the_requested_count() {
     let mut rng = common::randgen::Rng::new(7);
     limits.extend((0..8).map(|_| 1 + u64::from(rng.below(2_000_000))));
     for limit in limits {
-        let a = run_lockstep(&elf, ExecMode::Interp, Some(limit));
-        let b = run_lockstep(&elf, ExecMode::Jit, Some(limit));
+        let a = common::run_all_modes(&elf, Some(limit));
         assert_eq!(a.icount, limit);
-        assert_eq!(a, b, "backends differ when stopped at {limit}");
     }
 }
 
 #[test]
 fn stopping_and_resuming_changes_nothing() {
     let elf = common::example("intmix");
-    for exec in [ExecMode::Interp, ExecMode::Jit] {
+    for exec in common::MODES {
         let direct = run_lockstep(&elf, exec, Some(1_500_000));
         let (mut m, _read) = common::machine(&elf, exec);
         for stop in [1, 10, 999, 50_000, 777_777, 1_500_000] {

@@ -1,5 +1,5 @@
 //! The random-instruction tester: seeded random A32 programs run on the
-//! interpreter, the JIT and QEMU, which must print the same register, flag
+//! interpreter, the JIT, tiered and QEMU, which must print the same register, flag
 //! and memory dumps after every segment.
 //!
 //! By default CI runs `LOCKSTEP_RANDOM_PROGRAMS` (10) programs of 40
@@ -58,6 +58,8 @@ fn random_programs_agree_on_interpreter_jit_and_qemu() {
         randgen::write_elf(&harness, &program, &elf);
         let interp = common::run_lockstep(&elf, ExecMode::Interp, None);
         let jit = common::run_lockstep(&elf, ExecMode::Jit, None);
+        let tiered = common::run_lockstep(&elf, ExecMode::Tiered, None);
+        assert_eq!(interp, tiered, "seed {seed}: interpreter and tiered differ");
         assert_eq!(
             interp.outcome,
             lockstep::machine::Outcome::Exited(0),

@@ -8,7 +8,8 @@
 //! that lead into it.
 //!
 //! In `jit` mode every block is compiled before it first runs; in `interp`
-//! mode none is. The shortened blocks that make an instruction budget end
+//! mode none is; in `tiered` mode a block is interpreted until it has run
+//! [`HOT_THRESHOLD`] times, then compiled (only compiled blocks chain). The shortened blocks that make an instruction budget end
 //! exactly (see [`lockstep_runtime::exec::Engine`]) are always interpreted:
 //! they run once, and the interpreter gives the same answers.
 
@@ -30,7 +31,12 @@ pub enum ExecMode {
     Interp,
     /// Cranelift-compiled code for every block.
     Jit,
+    /// Interpret a block until it is hot, then compile it.
+    Tiered,
 }
+
+/// Executions after which a block is compiled in tiered mode.
+pub const HOT_THRESHOLD: u32 = 32;
 
 /// What to print while running.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,7 +64,8 @@ pub struct EngineStats {
     pub translate_time: Duration,
     /// Time spent in Cranelift.
     pub compile_time: Duration,
-    /// Blocks dropped because their code was overwritten.
+    /// Blocks dropped (their code was overwritten, or everything was
+    /// flushed).
     pub blocks_invalidated: u64,
     /// Chain links patched.
     pub chains: u64,
@@ -71,6 +78,8 @@ struct Entry {
     compiled: Option<CompiledBlock>,
     /// Guest pages the block's code lies on.
     pages: [u64; 2],
+    /// Times run by the interpreter (tiered mode).
+    runs: u32,
     /// For each direct exit, the block it is chained to.
     chained_to: [Option<usize>; 2],
     /// Chains into this block: (block, exit).
@@ -106,7 +115,7 @@ impl<G: Guest> GuestEngine<G> {
     /// An engine with an empty cache.
     pub fn new(mode: ExecMode, trace: TraceOptions) -> Result<Self, EngineError> {
         let compiler = match mode {
-            ExecMode::Jit => {
+            ExecMode::Jit | ExecMode::Tiered => {
                 let mut c = Compiler::new::<G>().map_err(EngineError)?;
                 c.out_asm = trace.out_asm;
                 Some(c)
@@ -257,9 +266,9 @@ impl<G: Guest> GuestEngine<G> {
             self.entries.push(None);
             self.entries.len() - 1
         });
-        let compiled = match self.compiler.is_some() {
-            true => Some(self.compile(&block, id)?),
-            false => None,
+        let compiled = match self.mode {
+            ExecMode::Jit => Some(self.compile(&block, id).0),
+            _ => None,
         };
         lockstep_runtime::softmmu::protect_code(
             env,
@@ -277,6 +286,7 @@ impl<G: Guest> GuestEngine<G> {
         self.entries[id] = Some(Entry {
             interp: InterpBlock::new(block),
             compiled,
+            runs: 0,
             pages: [first, last],
             chained_to: [None, None],
             incoming: Vec::new(),
@@ -285,28 +295,53 @@ impl<G: Guest> GuestEngine<G> {
     }
 
     /// Compiles `block`; when the code memory is full, drops every
-    /// translation, starts a fresh compiler and tries again.
-    fn compile(&mut self, block: &Block, id: usize) -> Result<CompiledBlock, ExitCode> {
-        for attempt in 0..2 {
-            let compiler = self.compiler.as_mut().expect("JIT mode");
+    /// translation, starts a fresh compiler and tries again. The flag says
+    /// whether that flush happened (every block id is then stale).
+    fn compile(&mut self, block: &Block, id: usize) -> (CompiledBlock, bool) {
+        let mut flushed = false;
+        loop {
+            let compiler = self.compiler.as_mut().expect("a compiling mode");
             let t0 = Instant::now();
             let code = compiler.compile::<G>(block, id as u64);
             self.stats.compile_time += t0.elapsed();
             if let Some(code) = code {
                 self.stats.blocks_compiled += 1;
-                return Ok(code);
+                return (code, flushed);
             }
-            assert_eq!(attempt, 0, "one block does not fit in an empty code arena");
+            assert!(!flushed, "one block does not fit in an empty code arena");
             // Nothing may refer to the old code: drop every block (and so
             // every chain) before the old compiler's memory goes.
             self.flush();
             self.stats.code_flushes += 1;
+            flushed = true;
             self.compiler = None;
             let mut c = Compiler::new::<G>().expect("the JIT started once, so it starts again");
             c.out_asm = self.trace.out_asm;
             self.compiler = Some(c);
         }
-        unreachable!()
+    }
+
+    /// In tiered mode, counts a run of block `id` and compiles it once it
+    /// is hot. Returns false if compiling dropped every translation.
+    fn warm(&mut self, id: usize) -> bool {
+        let entry = self.entries[id].as_mut().expect("cached block is live");
+        if entry.compiled.is_some() {
+            return true;
+        }
+        entry.runs += 1;
+        if entry.runs < HOT_THRESHOLD {
+            return true;
+        }
+        let block = entry.interp.block.clone();
+        let (code, flushed) = self.compile(&block, id);
+        if flushed {
+            return false;
+        }
+        self.entries[id]
+            .as_mut()
+            .expect("cached block is live")
+            .compiled = Some(code);
+        true
     }
 
     /// Links the direct exit that just returned to the block that follows.
@@ -355,6 +390,9 @@ impl<G: Guest> GuestEngine<G> {
 impl<G: Guest> Engine<G> for GuestEngine<G> {
     fn execute(&mut self, env: &mut CpuEnv<G>) -> ExitCode {
         loop {
+            // A chain may only be made from a block that still is the one
+            // that exited: any removal since then may have reused its id.
+            let removals = self.stats.blocks_invalidated;
             // SAFETY: the run loop owns the bus while the engine runs.
             let bus = unsafe { env.bus() };
             if bus.has_dirty_code() {
@@ -372,8 +410,12 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             if self.trace.exec {
                 eprintln!("Trace: 0x{:x} [{:x}]", G::pc(env), G::tb_flags(env));
             }
-            let exit_from = env.exit_from;
-            self.try_chain(exit_from, id);
+            if self.mode == ExecMode::Tiered && !self.warm(id) {
+                continue;
+            }
+            if self.stats.blocks_invalidated == removals {
+                self.try_chain(env.exit_from, id);
+            }
             env.exit_from = u64::MAX;
             let entry = self.entries[id].as_ref().expect("cached block is live");
             let code = match (&entry.compiled, &self.compiler) {

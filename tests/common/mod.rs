@@ -132,12 +132,28 @@ pub fn run_lockstep(elf: &Path, exec: ExecMode, limit: Option<u64>) -> RunResult
     }
 }
 
-/// Runs `elf` on both backends and asserts they agree on everything.
-pub fn run_both(elf: &Path) -> RunResult {
-    let a = run_lockstep(elf, ExecMode::Interp, None);
-    let b = run_lockstep(elf, ExecMode::Jit, None);
-    assert_eq!(a, b, "interpreter and JIT disagree on {}", elf.display());
+/// Every execution mode.
+pub const MODES: [ExecMode; 3] = [ExecMode::Interp, ExecMode::Jit, ExecMode::Tiered];
+
+/// Runs `elf` (at most `limit` instructions) in every execution mode and
+/// asserts they agree on everything.
+pub fn run_all_modes(elf: &Path, limit: Option<u64>) -> RunResult {
+    let a = run_lockstep(elf, ExecMode::Interp, limit);
+    for mode in &MODES[1..] {
+        let b = run_lockstep(elf, *mode, limit);
+        assert_eq!(
+            a,
+            b,
+            "interpreter and {mode:?} disagree on {}",
+            elf.display()
+        );
+    }
     a
+}
+
+/// Runs `elf` in every execution mode to completion; see [`run_all_modes`].
+pub fn run_both(elf: &Path) -> RunResult {
+    run_all_modes(elf, None)
 }
 
 /// Output of a QEMU run: (exit status, stdout = UART, stderr = semihosting).
