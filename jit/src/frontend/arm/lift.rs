@@ -548,16 +548,11 @@ impl Ctx<'_> {
     fn add_flags(&mut self, a: Value, b: Value, set_flags: bool) -> Value {
         let sum = self.b.add(a, b);
         if set_flags {
-            self.set_nz(sum);
             let c = self.b.cmp(Cmp::Ult, sum, a);
-            self.set_flag(slots::CF, c);
             // Overflow: both operands differ in sign from the result.
             let x = self.b.xor(a, sum);
             let y = self.b.xor(b, sum);
-            let v = self.b.and(x, y);
-            let c31 = self.b.c32(31);
-            let v = self.b.lshr(v, c31);
-            self.b.set(slots::VF, v);
+            self.set_arith_flags(sum, c, x, y);
         }
         sum
     }
@@ -566,19 +561,25 @@ impl Ctx<'_> {
     fn sub_flags(&mut self, a: Value, b: Value, set_flags: bool) -> Value {
         let diff = self.b.sub(a, b);
         if set_flags {
-            self.set_nz(diff);
             let c = self.b.cmp(Cmp::Uge, a, b);
-            self.set_flag(slots::CF, c);
             // Overflow: the operands differ in sign and the result's sign
             // differs from the minuend's.
             let x = self.b.xor(a, b);
             let y = self.b.xor(a, diff);
-            let v = self.b.and(x, y);
-            let c31 = self.b.c32(31);
-            let v = self.b.lshr(v, c31);
-            self.b.set(slots::VF, v);
+            self.set_arith_flags(diff, c, x, y);
         }
         diff
+    }
+
+    /// N and Z from `result`, C from `carry` (I8 0/1), V from the top bit
+    /// of `x & y`.
+    fn set_arith_flags(&mut self, result: Value, carry: Value, x: Value, y: Value) {
+        self.set_nz(result);
+        self.set_flag(slots::CF, carry);
+        let v = self.b.and(x, y);
+        let c31 = self.b.c32(31);
+        let v = self.b.lshr(v, c31);
+        self.b.set(slots::VF, v);
     }
 }
 
