@@ -102,6 +102,18 @@ impl Compiler {
     pub fn new<G: Guest>() -> Result<Self, String> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        // Cranelift's IR verifier costs about a tenth of compile time; debug
+        // builds (and so the tests) keep it.
+        flags
+            .set(
+                "enable_verifier",
+                if cfg!(debug_assertions) {
+                    "true"
+                } else {
+                    "false"
+                },
+            )
+            .map_err(|e| e.to_string())?;
         // Tail calls (block chaining) need frame pointers on x86-64.
         flags
             .set("preserve_frame_pointers", "true")
@@ -485,23 +497,49 @@ impl Lowering<'_> {
                     .any(|op| matches!(op.inst, Inst::Set { slot: s, .. } if s == slot));
             }
         }
+        // In a self-loop the budget stays in a variable too (a load and a
+        // store per iteration would chain every iteration through memory);
+        // elsewhere it is read once and stored back at once.
+        let budget_var = self.b.declare_var(types::I64);
+        if self_loop {
+            let b0 = self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.env, self.layout.budget);
+            self.b.def_var(budget_var, b0);
+            self.cached.push((
+                ir::Slot {
+                    offset: self.layout.budget as u32,
+                    ty: ir::Type::I64,
+                },
+                budget_var,
+            ));
+            self.dirty.push(true);
+        }
         self.b.ins().jump(header, &[]);
         self.b.switch_to_block(header);
         self.header = Some(header);
         let n = i64::from(self.block.len());
-        let budget = self
-            .b
-            .ins()
-            .load(types::I64, flags(), self.env, self.layout.budget);
+        let budget = if self_loop {
+            self.b.use_var(budget_var)
+        } else {
+            self.b
+                .ins()
+                .load(types::I64, flags(), self.env, self.layout.budget)
+        };
         let short = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, budget, n);
         let out = self.b.create_block();
         let body = self.b.create_block();
         self.b.ins().brif(short, out, &[], body, &[]);
         self.b.switch_to_block(body);
         let left = self.b.ins().iadd_imm_s(budget, -n);
-        self.b
-            .ins()
-            .store(flags(), left, self.env, self.layout.budget);
+        if self_loop {
+            self.b.def_var(budget_var, left);
+        } else {
+            self.b
+                .ins()
+                .store(flags(), left, self.env, self.layout.budget);
+        }
         if !self_loop {
             self.load_state(false);
         }
