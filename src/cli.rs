@@ -24,7 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a guest.
     Run(RunArgs),
-    /// Measure interpreter, JIT and (if installed) QEMU on guest workloads.
+    /// Measure the interpreter, the JIT, tiered execution and (if installed)
+    /// QEMU on guest workloads.
     Bench(BenchArgs),
 }
 

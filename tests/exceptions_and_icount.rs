@@ -234,3 +234,20 @@ fn a_fault_inside_a_loop_keeps_what_earlier_iterations_wrote() {
     assert_eq!(r.cpu.regs[0], 0x4800_0000);
     assert_eq!(r.icount, 4 + 16 * 5);
 }
+
+#[test]
+fn a_misaligned_arm_pc_is_a_fetch_fault() {
+    let r = both("misaligned-pc", &[0xe28f_0002, 0xe12f_ff10]); // add r0, pc, #2; bx r0
+    assert_eq!(
+        r.outcome,
+        Outcome::Fault {
+            pc: BASE + 10,
+            fault: GuestFault {
+                kind: FaultKind::Alignment,
+                access: Access::Fetch,
+                vaddr: u64::from(BASE + 10)
+            }
+        }
+    );
+    assert_eq!(r.icount, 2);
+}

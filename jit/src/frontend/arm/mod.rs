@@ -20,7 +20,7 @@ use crate::ir::Block;
 use crate::ir::{BlockKey, Builder, Slot, Terminal, Type};
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
 use lockstep_runtime::bus::PAGE_SIZE;
-use lockstep_runtime::env::{CpuEnv, GuestFault};
+use lockstep_runtime::env::{Access, CpuEnv, FaultKind, GuestFault};
 use lockstep_runtime::softmmu;
 use std::mem::offset_of;
 
@@ -83,6 +83,15 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
     let pc = env.arch.regs[15];
     let flags = env.arch.tb_flags();
     let mmu_idx = env.arch.mmu_idx();
+    if flags & psr::T == 0 && pc & 3 != 0 {
+        // A misaligned PC in ARM state (BX to an address with bit 1 set is
+        // UNPREDICTABLE): fault on the fetch rather than guess.
+        return Err(GuestFault {
+            kind: FaultKind::Alignment,
+            access: Access::Fetch,
+            vaddr: u64::from(pc),
+        });
+    }
     let phys_pc = softmmu::translate_code(env, u64::from(pc), mmu_idx)?;
     let key = BlockKey {
         pc: u64::from(pc),
