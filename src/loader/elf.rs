@@ -240,4 +240,29 @@ mod tests {
             .to_string()
             .contains("not ARM"));
     }
+
+    #[test]
+    fn mutated_images_never_panic() {
+        let good = tiny_elf(0x4000_1000, &[0x11; 64]);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut b = bus();
+        for _ in 0..20_000 {
+            let mut elf = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = (next() % elf.len() as u64) as usize;
+                elf[i] = next() as u8;
+            }
+            if next() % 8 == 0 {
+                let len = (next() % elf.len() as u64) as usize;
+                elf.truncate(len);
+            }
+            let _ = load("fuzz.elf", &elf, &mut b);
+        }
+    }
 }
