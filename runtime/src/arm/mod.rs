@@ -8,6 +8,8 @@
 //! value that is zero exactly when Z is set (both are usually the result of
 //! the last flag-setting instruction).
 
+pub mod exception;
+
 use crate::env::{Access, CpuEnv, GuestFault};
 use crate::softmmu::Translate;
 
@@ -49,8 +51,18 @@ pub mod psr {
     pub const MODE: u32 = 0x1f;
     /// User mode.
     pub const MODE_USR: u32 = 0x10;
+    /// FIQ mode.
+    pub const MODE_FIQ: u32 = 0x11;
+    /// IRQ mode.
+    pub const MODE_IRQ: u32 = 0x12;
     /// Supervisor mode.
     pub const MODE_SVC: u32 = 0x13;
+    /// Abort mode.
+    pub const MODE_ABT: u32 = 0x17;
+    /// Undefined mode.
+    pub const MODE_UND: u32 = 0x1b;
+    /// System mode.
+    pub const MODE_SYS: u32 = 0x1f;
     /// The bits held in `ArmCpu::nf`…`ge` rather than `cpsr_rest`.
     pub const FLAG_BITS: u32 = N | Z | C | V | Q | (0xf << GE_SHIFT);
 }
@@ -82,6 +94,54 @@ pub struct ArmCpu {
     pub excl_addr: u64,
     /// Value read by the load-exclusive that armed the monitor.
     pub excl_val: u64,
+    /// Saved r13 and r14 of each register bank while another bank is live
+    /// (index: [`bank`]; the live bank's entry is stale).
+    pub banked_sp_lr: [[u32; 2]; BANKS],
+    /// Saved r8–r12 of the FIQ bank (when not in FIQ mode) or of every other
+    /// mode (when in FIQ mode).
+    pub other_r8_r12: [u32; 5],
+    /// SPSR of each exception mode (index: [`bank`]; user/system has none).
+    pub spsr: [u32; BANKS],
+    /// System control (CP15 SCTLR).
+    pub sctlr: u32,
+    /// Vector base address (CP15 VBAR).
+    pub vbar: u32,
+    /// User read/write, user read-only and privileged thread ID registers.
+    pub tpidr: [u32; 3],
+    /// Context ID (CP15 CONTEXTIDR).
+    pub contextidr: u32,
+    /// Data and instruction fault status and address registers (DFSR,
+    /// IFSR, DFAR, IFAR).
+    pub fault_regs: [u32; 4],
+}
+
+/// Number of register banks: user/system, SVC, abort, undefined, IRQ, FIQ.
+pub const BANKS: usize = 6;
+
+/// The register bank of `mode`, or `None` for a mode this core does not
+/// implement (Monitor, Hyp, reserved encodings).
+pub fn bank(mode: u32) -> Option<usize> {
+    match mode {
+        psr::MODE_USR | psr::MODE_SYS => Some(0),
+        psr::MODE_SVC => Some(1),
+        psr::MODE_ABT => Some(2),
+        psr::MODE_UND => Some(3),
+        psr::MODE_IRQ => Some(4),
+        psr::MODE_FIQ => Some(5),
+        _ => None,
+    }
+}
+
+/// SCTLR bits the runtime acts on.
+pub mod sctlr {
+    /// High exception vectors at 0xffff0000.
+    pub const V: u32 = 1 << 13;
+    /// Exceptions are taken in big-endian state.
+    pub const EE: u32 = 1 << 25;
+    /// Exceptions are taken in Thumb state.
+    pub const TE: u32 = 1 << 30;
+    /// Cortex-A15 reset value.
+    pub const RESET: u32 = 0x00c5_0078;
 }
 
 impl Default for ArmCpu {
@@ -106,6 +166,54 @@ impl ArmCpu {
             _pad: 0,
             excl_addr: u64::MAX,
             excl_val: 0,
+            banked_sp_lr: [[0; 2]; BANKS],
+            other_r8_r12: [0; 5],
+            spsr: [0; BANKS],
+            sctlr: sctlr::RESET,
+            vbar: 0,
+            tpidr: [0; 3],
+            contextidr: 0,
+            fault_regs: [0; 4],
+        }
+    }
+
+    /// Switches the live registers to the bank of `new_mode` and sets the
+    /// mode field. A mode this core does not implement is refused (the
+    /// caller treats the write as UNPREDICTABLE and ignores it).
+    pub fn switch_mode(&mut self, new_mode: u32) -> bool {
+        let (Some(old), Some(new)) = (bank(self.mode()), bank(new_mode)) else {
+            return false;
+        };
+        if old != new {
+            self.banked_sp_lr[old] = [self.regs[13], self.regs[14]];
+            [self.regs[13], self.regs[14]] = self.banked_sp_lr[new];
+            if (old == 5) != (new == 5) {
+                let mut r8_12 = [0; 5];
+                r8_12.copy_from_slice(&self.regs[8..13]);
+                self.regs[8..13].copy_from_slice(&self.other_r8_r12);
+                self.other_r8_r12 = r8_12;
+            }
+        }
+        self.cpsr_rest = (self.cpsr_rest & !psr::MODE) | new_mode;
+        true
+    }
+
+    /// Writes the CPSR as an exception return or a privileged MSR does:
+    /// the mode change switches register banks. Returns false (and changes
+    /// nothing) for a mode this core does not implement.
+    pub fn write_cpsr(&mut self, v: u32) -> bool {
+        if !self.switch_mode(v & psr::MODE) {
+            return false;
+        }
+        self.set_cpsr(v);
+        true
+    }
+
+    /// The SPSR of the current mode, if it has one.
+    pub fn current_spsr(&self) -> Option<u32> {
+        match bank(self.mode()) {
+            Some(0) | None => None,
+            Some(b) => Some(self.spsr[b]),
         }
     }
 
@@ -172,5 +280,27 @@ mod tests {
         assert!(c.nf >> 31 == 1 && c.zf == 0);
         assert_eq!(c.cpsr(), 0xf805_01d3);
         assert_eq!(c.mmu_idx(), 0);
+    }
+
+    #[test]
+    fn modes_switch_register_banks() {
+        let mut c = ArmCpu::new();
+        c.regs[8] = 8;
+        c.regs[13] = 0x1300;
+        c.regs[14] = 0x1400;
+        assert!(c.switch_mode(psr::MODE_FIQ));
+        assert_eq!((c.regs[8], c.regs[13]), (0, 0));
+        c.regs[8] = 0xf8;
+        c.regs[13] = 0xf13;
+        assert!(c.switch_mode(psr::MODE_IRQ));
+        assert_eq!((c.regs[8], c.regs[13], c.regs[14]), (8, 0, 0));
+        assert!(c.switch_mode(psr::MODE_SVC));
+        assert_eq!((c.regs[8], c.regs[13], c.regs[14]), (8, 0x1300, 0x1400));
+        assert!(c.switch_mode(psr::MODE_FIQ));
+        assert_eq!((c.regs[8], c.regs[13]), (0xf8, 0xf13));
+        assert!(!c.switch_mode(0x16), "Monitor mode is not implemented");
+        assert_eq!(c.mode(), psr::MODE_FIQ);
+        assert!(c.switch_mode(psr::MODE_SYS));
+        assert!(c.current_spsr().is_none());
     }
 }

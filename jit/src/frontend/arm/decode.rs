@@ -73,6 +73,7 @@ pub static UNCONDITIONAL: &[Encoding] = table! {
     "1111_0110_x101_xxxx_1111_xxxx_xxx0_xxxx" "PLI [<Rn>, +/-<Rm>{, <shift>}]"     => lift::hint, dis::preload;
     "1111_0001_0000_0001_0000_00e0_0000_0000" "SETEND <endian_specifier>"          => lift::setend, dis::setend;
     "1111_101h_iiii_iiii_iiii_iiii_iiii_iiii" "BLX <label>"                        => lift::blx_imm, dis::blx_imm;
+    "1111_0001_0000_iim0_0000_000a_if0m_mmmm" "CPS<effect> <iflags>{, #<mode>}"    => lift::cps, dis::cps;
 };
 
 /// Encodings with a condition field other than `1111`.
@@ -99,8 +100,8 @@ pub static CONDITIONAL: &[Encoding] = table! {
     "cccc_000p_uiwl_nnnn_tttt_iiii_11s1_iiii" "LDRS{B,H}<c> / {LDR,STR}D<c> <Rt>, <addressing mode 3>" => lift::extra_load_store, dis::extra_load_store;
 
     // Miscellaneous (op 10xx, S = 0, in the 000 space).
-    "cccc_0001_0000_1111_dddd_0000_0000_0000" "MRS<c> <Rd>, APSR"                  => lift::mrs, dis::mrs;
-    "cccc_0001_0010_mm00_1111_0000_0000_nnnn" "MSR<c> APSR_<bits>, <Rn>"           => lift::msr_reg, dis::msr_reg;
+    "cccc_0001_0r00_1111_dddd_0000_0000_0000" "MRS<c> <Rd>, <spec_reg>"            => lift::mrs, dis::mrs;
+    "cccc_0001_0r10_mmmm_1111_0000_0000_nnnn" "MSR<c> <spec_reg>_<fields>, <Rn>"   => lift::msr_reg, dis::msr_reg;
     "cccc_0001_0010_1111_1111_1111_0001_mmmm" "BX<c> <Rm>"                         => lift::bx, dis::bx;
     "cccc_0001_0010_1111_1111_1111_0010_mmmm" "BXJ<c> <Rm>"                        => lift::bx, dis::bx;
     "cccc_0001_0010_1111_1111_1111_0011_mmmm" "BLX<c> <Rm>"                        => lift::blx_reg, dis::blx_reg;
@@ -120,7 +121,7 @@ pub static CONDITIONAL: &[Encoding] = table! {
     "cccc_0011_0100_iiii_dddd_iiii_iiii_iiii" "MOVT<c> <Rd>, #<imm16>"             => lift::movt, dis::movt;
     "cccc_0011_0010_0000_1111_0000_0000_0011" "WFI<c>"                             => lift::wfi, dis::wfi;
     "cccc_0011_0010_0000_1111_0000_xxxx_xxxx" "NOP<c> / YIELD<c> / WFE<c> / SEV<c> / DBG<c>" => lift::hint, dis::hint;
-    "cccc_0011_0010_mm00_1111_rrrr_iiii_iiii" "MSR<c> APSR_<bits>, #<const>"       => lift::msr_imm, dis::msr_imm;
+    "cccc_0011_0r10_mmmm_1111_rrrr_iiii_iiii" "MSR<c> <spec_reg>_<fields>, #<const>" => lift::msr_imm, dis::msr_imm;
     "cccc_0011_0xx0_xxxx_xxxx_xxxx_xxxx_xxxx" "(unallocated MSR and hints)"        => lift::undefined, dis::undefined;
 
     // Data processing.
@@ -160,6 +161,11 @@ pub static CONDITIONAL: &[Encoding] = table! {
 
     // Block transfers.
     "cccc_100p_u0wl_nnnn_rrrr_rrrr_rrrr_rrrr" "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>" => lift::ldm_stm, dis::ldm_stm;
+    "cccc_100p_u1w1_nnnn_1rrr_rrrr_rrrr_rrrr" "LDM{IA,IB,DA,DB}<c> <Rn>{!}, <registers with pc>^" => lift::ldm_exception_return, dis::ldm_stm;
+
+    // Coprocessor 15.
+    "cccc_1110_ooo1_nnnn_tttt_1111_ppp1_mmmm" "MRC<c> p15, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::cp15, dis::cp15;
+    "cccc_1110_ooo0_nnnn_tttt_1111_ppp1_mmmm" "MCR<c> p15, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::cp15, dis::cp15;
 };
 
 /// The encoding of `word`, or `None` if no line matches (an undefined

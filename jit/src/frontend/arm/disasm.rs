@@ -215,9 +215,17 @@ pub fn hint(w: u32, _pc: u32) -> String {
     }
 }
 
+fn spec_reg(w: u32) -> &'static str {
+    if bit(w, 22) {
+        "SPSR"
+    } else {
+        "CPSR"
+    }
+}
+
 /// MRS.
 pub fn mrs(w: u32, _pc: u32) -> String {
-    ins(&format!("mrs{}", c(w)), &format!("{}, CPSR", rd(w)))
+    ins(&format!("mrs{}", c(w)), &format!("{}, {}", rd(w), spec_reg(w)))
 }
 
 fn psr_fields(w: u32) -> String {
@@ -234,7 +242,7 @@ fn psr_fields(w: u32) -> String {
     if bit(w, 16) {
         f.push('c');
     }
-    format!("CPSR_{f}")
+    format!("{}_{f}", spec_reg(w))
 }
 
 /// MSR (register).
@@ -821,9 +829,31 @@ pub fn ldm_stm(w: u32, _pc: u32) -> String {
         (true, false) => "db",
     };
     let wb = if bit(w, 21) { "!" } else { "" };
+    let user = if bit(w, 22) { "^" } else { "" };
+    ins(&format!("{m}{mode}{}", c(w)), &format!("{}{wb}, {}{user}", rn(w), list(w & 0xffff)))
+}
+
+/// CPS.
+pub fn cps(w: u32, _pc: u32) -> String {
+    let imod = bits(w, 19, 18);
+    let flags: String = [(8, 'a'), (7, 'i'), (6, 'f')].iter().filter(|(b, _)| bit(w, *b)).map(|(_, c)| *c).collect();
+    let mode = bits(w, 4, 0);
+    match (imod, bit(w, 17)) {
+        (0, _) => ins("cps", &format!("#{mode}")),
+        (i, m) => {
+            let effect = if i == 2 { "cpsie" } else { "cpsid" };
+            let ops = if m { format!("{flags}, #{mode}") } else { flags };
+            ins(effect, &ops)
+        }
+    }
+}
+
+/// MRC/MCR p15.
+pub fn cp15(w: u32, _pc: u32) -> String {
+    let m = if bit(w, 20) { "mrc" } else { "mcr" };
     ins(
-        &format!("{m}{mode}{}", c(w)),
-        &format!("{}{wb}, {}", rn(w), list(w & 0xffff)),
+        &format!("{m}{}", c(w)),
+        &format!("15, {}, {}, cr{}, cr{}, {{{}}}", bits(w, 23, 21), rd(w), bits(w, 19, 16), bits(w, 3, 0), bits(w, 7, 5)),
     )
 }
 

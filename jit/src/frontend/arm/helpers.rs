@@ -3,7 +3,7 @@
 //! absolute differences, and store-exclusive. Both backends call them.
 
 use crate::ir::Helper;
-use lockstep_runtime::arm::ArmCpu;
+use lockstep_runtime::arm::{psr, ArmCpu};
 use lockstep_runtime::env::CpuEnv;
 use lockstep_runtime::softmmu::{self, MemOp};
 
@@ -179,6 +179,62 @@ unsafe extern "C" fn parallel(env: *mut u8, n: u64, m: u64, sel: u64, _: u64) ->
         unsafe { arm(env) }.arch.ge = ge;
     }
     u64::from(out)
+}
+
+/// CPSR bits an MSR never writes: the execution state (T, J, IT).
+const EXECUTION_STATE: u32 = 0x0700_fc20;
+
+/// Writes `value` to the CPSR under `bytes` (MSR to the control or
+/// extension field in a privileged mode). A mode this core does not have
+/// leaves the mode unchanged (the write is UNPREDICTABLE).
+pub static WRITE_CPSR: Helper = Helper { name: "write_cpsr", func: write_cpsr, may_fault: false };
+unsafe extern "C" fn write_cpsr(env: *mut u8, value: u64, bytes: u64, _: u64, _: u64) -> u64 {
+    let cpu = &mut unsafe { arm(env) }.arch;
+    let mask = bytes as u32 & !EXECUTION_STATE;
+    let new = (cpu.cpsr() & !mask) | (value as u32 & mask);
+    set_cpsr_keeping_bad_mode(cpu, new);
+    0
+}
+
+fn set_cpsr_keeping_bad_mode(cpu: &mut ArmCpu, new: u32) {
+    if !cpu.write_cpsr(new) {
+        let mode = cpu.mode();
+        cpu.set_cpsr((new & !psr::MODE) | mode);
+    }
+}
+
+/// Exception return: the CPSR from the current mode's SPSR, then `target`
+/// to the PC (aligned for the new state); clears the exclusive monitor.
+pub static EXCEPTION_RETURN: Helper = Helper { name: "exception_return", func: exception_return, may_fault: false };
+unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64, _: u64) -> u64 {
+    let cpu = &mut unsafe { arm(env) }.arch;
+    if let Some(spsr) = cpu.current_spsr() {
+        set_cpsr_keeping_bad_mode(cpu, spsr);
+    }
+    let thumb = cpu.cpsr_rest & psr::T != 0;
+    cpu.regs[15] = target as u32 & if thumb { !1 } else { !3 };
+    cpu.excl_addr = u64::MAX;
+    0
+}
+
+/// CPS: `arg` is the instruction's bits 19:0 (imod, M, A, I, F, mode).
+pub static CPS: Helper = Helper { name: "cps", func: cps, may_fault: false };
+unsafe extern "C" fn cps(env: *mut u8, arg: u64, _: u64, _: u64, _: u64) -> u64 {
+    let cpu = &mut unsafe { arm(env) }.arch;
+    let arg = arg as u32;
+    let imod = arg >> 18 & 3;
+    let affected = (arg >> 6 & 7) << 6; // A, I, F sit at CPSR bits 8:6 too
+    let mut new = cpu.cpsr();
+    match imod {
+        2 => new &= !affected,
+        3 => new |= affected,
+        _ => {}
+    }
+    if arg >> 17 & 1 != 0 {
+        new = (new & !psr::MODE) | (arg & psr::MODE);
+    }
+    set_cpsr_keeping_bad_mode(cpu, new);
+    0
 }
 
 fn to_guest(raw: u64, size: u8, big: bool) -> u64 {

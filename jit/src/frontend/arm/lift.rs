@@ -13,7 +13,7 @@ use super::helpers;
 use super::reg_slot;
 use super::slots;
 use crate::ir::{Builder, Cmp, Endian, Helper, MemAccess, Terminal, Type, Value};
-use lockstep_runtime::arm::{psr, trap};
+use lockstep_runtime::arm::{bank, psr, trap};
 
 /// The encoding is undefined or UNPREDICTABLE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub struct Ctx<'a> {
     pub endian: Endian,
     /// Softmmu table for the block's accesses.
     pub mmu_idx: u8,
+    /// The processor mode the block was translated for.
+    pub mode: u32,
     end: End,
     stores: bool,
 }
@@ -81,13 +83,9 @@ fn check(ok: bool) -> Result<(), Undef> {
 
 /// Lifts one instruction. Returns the block's terminal if the instruction
 /// ends the block.
-pub fn lift(
-    b: &mut Builder,
-    pc: u32,
-    word: u32,
-    big_endian: bool,
-    mmu_idx: u8,
-) -> Option<Terminal> {
+pub fn lift(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Option<Terminal> {
+    let big_endian = flags & psr::E != 0;
+    let mode = flags & psr::MODE;
     let start = b.len();
     let cond = word >> 28;
     let endian = if big_endian {
@@ -103,6 +101,7 @@ pub fn lift(
         pc,
         endian,
         mmu_idx,
+        mode,
         end: End::Continue,
         stores: false,
     };
@@ -240,6 +239,28 @@ impl Ctx<'_> {
         } else {
             self.b.get(reg_slot(r))
         }
+    }
+
+    /// True in a mode other than User.
+    fn privileged(&self) -> bool {
+        self.mode != psr::MODE_USR
+    }
+
+    /// The SPSR slot of the current mode (UNPREDICTABLE in User and System
+    /// mode, which have none).
+    fn spsr_slot(&self) -> Result<crate::ir::Slot, Undef> {
+        match bank(self.mode) {
+            Some(b) if b > 0 => Ok(super::spsr_slot(b)),
+            _ => Err(Undef),
+        }
+    }
+
+    /// An exception return to `target`: CPSR from the SPSR, then the PC.
+    fn exception_return(&mut self, target: Value) -> Result<(), Undef> {
+        self.spsr_slot()?;
+        self.call(helpers::EXCEPTION_RETURN, &[target]);
+        self.end = End::Indirect;
+        Ok(())
     }
 
     /// Writes register `r`, which must not be the PC.
@@ -699,6 +720,12 @@ pub fn clrex(cx: &mut Ctx, _w: u32) -> Result<(), Undef> {
 /// MRS: read the APSR (the CPSR without its execution-state bits).
 pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rd(w) != 15)?;
+    if bit(w, 22) {
+        let slot = cx.spsr_slot()?;
+        let v = cx.b.get(slot);
+        cx.set_reg(rd(w), v);
+        return Ok(());
+    }
     let b = &mut *cx.b;
     let mut acc = b.get(slots::CPSR_REST);
     let not_t = b.c32(!psr::T);
@@ -755,22 +782,150 @@ fn write_apsr(cx: &mut Ctx, mask: u32, v: Value) {
     }
 }
 
-/// MSR (register) to APSR_nzcvq / APSR_g.
-pub fn msr_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let mask = bits(w, 19, 18);
-    check(mask != 0 && rm(w) != 15)?;
-    let v = cx.reg(rm(w));
-    write_apsr(cx, mask, v);
+/// The common part of MSR: write `v` to the CPSR or SPSR fields selected
+/// by bits 19:16 (f, s, x, c).
+fn msr(cx: &mut Ctx, w: u32, v: Value) -> Result<(), Undef> {
+    let fields = bits(w, 19, 16);
+    check(fields != 0)?;
+    let byte_mask = (0..4).filter(|i| fields & (1 << i) != 0).fold(0u32, |m, i| m | 0xff << (8 * i));
+    if bit(w, 22) {
+        let slot = cx.spsr_slot()?;
+        let old = cx.b.get(slot);
+        let keep = cx.b.c32(!byte_mask);
+        let kept = cx.b.and(old, keep);
+        let m = cx.b.c32(byte_mask);
+        let new = cx.b.and(v, m);
+        let x = cx.b.or(kept, new);
+        cx.b.set(slot, x);
+        return Ok(());
+    }
+    if cx.privileged() && fields & 3 != 0 {
+        // Control or extension field: mode and masks may change, so the
+        // block ends and translation starts again in the new state.
+        let m = cx.b.c32(byte_mask);
+        cx.call(helpers::WRITE_CPSR, &[v, m]);
+        cx.end = End::Exit;
+        return Ok(());
+    }
+    // User mode writes only the flags (writes to other fields are ignored).
+    write_apsr(cx, fields >> 2, v);
     Ok(())
 }
 
-/// MSR (immediate) to APSR_nzcvq / APSR_g.
+/// MSR (register).
+pub fn msr_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(rm(w) != 15)?;
+    let v = cx.reg(rm(w));
+    msr(cx, w, v)
+}
+
+/// MSR (immediate).
 pub fn msr_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let mask = bits(w, 19, 18);
     let imm = (w & 0xff).rotate_right(2 * bits(w, 11, 8));
     let v = cx.b.c32(imm);
-    write_apsr(cx, mask, v);
+    msr(cx, w, v)
+}
+
+/// CPS: change the interrupt masks and/or the mode (a NOP in User mode).
+pub fn cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let imod = bits(w, 19, 18);
+    let change_mode = bit(w, 17);
+    check(imod != 1 && !(imod == 0 && !change_mode) && (imod >= 2 || bits(w, 8, 6) == 0))?;
+    if !cx.privileged() {
+        return Ok(());
+    }
+    let arg = cx.b.c32(w & 0x000f_ffff);
+    cx.call(helpers::CPS, &[arg]);
+    cx.end = End::Exit;
     Ok(())
+}
+
+/// MRC/MCR to CP15: the registers a bare-metal program needs so far. Any
+/// other register is UNDEFINED, as on hardware without it.
+pub fn cp15(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    use super::slots::cp15 as reg;
+    let read = bit(w, 20);
+    let t = rd(w);
+    check(t != 15)?;
+    let key = (bits(w, 23, 21), bits(w, 19, 16), bits(w, 3, 0), bits(w, 7, 5));
+    let privileged = cx.privileged();
+    // (slot, readable in User mode, writable in User mode); None: constant.
+    let (slot, user_read, user_write, write_mask) = match key {
+        (0, 0, 0, 0) if read => return cp15_const(cx, t, privileged, MIDR),
+        (0, 0, 0, 5) if read => return cp15_const(cx, t, privileged, MPIDR),
+        (0, 1, 0, 0) if read => (reg::SCTLR, false, false, 0),
+        (0, 12, 0, 0) => (reg::VBAR, false, false, !0x1f),
+        (0, 13, 0, 1) => (reg::CONTEXTIDR, false, false, !0),
+        (0, 13, 0, 2) => (reg::TPIDRURW, true, true, !0),
+        (0, 13, 0, 3) => (reg::TPIDRURO, true, false, !0),
+        (0, 13, 0, 4) => (reg::TPIDRPRW, false, false, !0),
+        // Cache and branch-predictor maintenance, barriers, TLB
+        // maintenance: nothing to do without caches or an MMU.
+        (0, 7 | 8, _, _) if !read => {
+            check(privileged || matches!((key.2, key.3), (5, 4) | (10, 4) | (10, 5)))?;
+            return Ok(());
+        }
+        _ => return Err(Undef),
+    };
+    if read {
+        check(privileged || user_read)?;
+        let v = cx.b.get(slot);
+        cx.set_reg(t, v);
+    } else {
+        check(privileged || user_write)?;
+        let v = cx.reg(t);
+        let m = cx.b.c32(write_mask);
+        let v = cx.b.and(v, m);
+        cx.b.set(slot, v);
+    }
+    Ok(())
+}
+
+/// MIDR of the Cortex-A15 (r2p1), as QEMU's model reports it.
+pub const MIDR: u32 = 0x412f_c0f1;
+/// MPIDR of a uniprocessor: the multiprocessing format, CPU 0.
+pub const MPIDR: u32 = 0x8000_0000;
+
+fn cp15_const(cx: &mut Ctx, t: u32, privileged: bool, value: u32) -> Result<(), Undef> {
+    check(privileged)?;
+    let v = cx.b.c32(value);
+    cx.set_reg(t, v);
+    Ok(())
+}
+
+/// LDM with the S bit and the PC in the list: an exception return.
+pub fn ldm_exception_return(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let n = rn(w);
+    let list = w & 0xffff;
+    let count = list.count_ones();
+    let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
+    check(n != 15 && !(wb && list & (1 << n) != 0))?;
+    cx.spsr_slot()?;
+    let base = cx.reg(n);
+    let start = match (p, u) {
+        (false, true) => 0,
+        (true, true) => 4,
+        (false, false) => 4 - 4 * count as i32,
+        (true, false) => -4 * count as i32,
+    };
+    let mut values = Vec::new();
+    for i in 0..count as i32 {
+        let off = cx.b.c32((start + 4 * i) as u32);
+        let a = cx.b.add(base, off);
+        values.push(cx.load(a, 4, false, 4));
+    }
+    if wb {
+        let delta = if u { 4 * count as i32 } else { -4 * count as i32 };
+        let off = cx.b.c32(delta as u32);
+        let nb = cx.b.add(base, off);
+        cx.set_reg(n, nb);
+    }
+    let regs: Vec<u32> = (0..15).filter(|r| list & (1 << r) != 0).collect();
+    for (&r, &v) in regs.iter().zip(&values) {
+        cx.set_reg(r, v);
+    }
+    let pc = *values.last().expect("the PC is in the list");
+    cx.exception_return(pc)
 }
 
 // ---------------------------------------------------------------------------
@@ -840,9 +995,13 @@ fn data_processing(
     let s = bit(w, 20);
     let d = rd(w);
     let compare = matches!(op, DpOp::Tst | DpOp::Teq | DpOp::Cmp | DpOp::Cmn);
-    // Flag-setting writes to the PC are exception returns: not in this
-    // profile yet.
-    check(!(s && d == 15 && !compare))?;
+    // A flag-setting write to the PC is an exception return: the result
+    // goes to the PC and the SPSR to the CPSR; the flags are not set.
+    let eret = s && d == 15 && !compare;
+    if eret {
+        cx.spsr_slot()?;
+    }
+    let s = s && !eret;
     let logical = is_logical(op);
     let (op2, carry) = shifter(cx, s && logical);
     let n = if matches!(op, DpOp::Mov | DpOp::Mvn) {
@@ -885,6 +1044,9 @@ fn data_processing(
         if let Some(c) = carry {
             cx.b.set(slots::CF, c);
         }
+    }
+    if eret {
+        return cx.exception_return(result);
     }
     if !compare {
         cx.set_reg_or_pc(d, result);

@@ -70,6 +70,28 @@ pub mod slots {
     };
     /// The PC.
     pub const PC: Slot = reg_slot(15);
+
+    /// CP15 registers.
+    pub mod cp15 {
+        use super::*;
+        /// SCTLR.
+        pub const SCTLR: Slot = arch_slot(offset_of!(ArmCpu, sctlr));
+        /// VBAR.
+        pub const VBAR: Slot = arch_slot(offset_of!(ArmCpu, vbar));
+        /// CONTEXTIDR.
+        pub const CONTEXTIDR: Slot = arch_slot(offset_of!(ArmCpu, contextidr));
+        /// TPIDRURW.
+        pub const TPIDRURW: Slot = arch_slot(offset_of!(ArmCpu, tpidr));
+        /// TPIDRURO.
+        pub const TPIDRURO: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 4);
+        /// TPIDRPRW.
+        pub const TPIDRPRW: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 8);
+    }
+}
+
+/// The slot of the SPSR of register bank `bank` (1–5).
+pub const fn spsr_slot(bank: usize) -> Slot {
+    arch_slot(offset_of!(ArmCpu, spsr) + 4 * bank)
 }
 
 /// Most instructions per block; blocks also end at a page boundary and
@@ -115,7 +137,6 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
         return Ok(b.finish(key, insn_pcs, 2, t, slots::PC, mmu_idx as u8));
     }
 
-    let big_endian = flags & psr::E != 0;
     let page_end = (u64::from(pc) & !(PAGE_SIZE - 1)) + PAGE_SIZE;
     let max = max_insns.clamp(1, MAX_BLOCK_INSNS);
     let mut vpc = pc;
@@ -125,7 +146,7 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
             .expect("code page is RAM") as u32;
         insn_pcs.push(u64::from(vpc));
         b.set_insn(index as u16);
-        if let Some(t) = lift::lift(&mut b, vpc, word, big_endian, mmu_idx as u8) {
+        if let Some(t) = lift::lift(&mut b, vpc, word, flags, mmu_idx as u8) {
             break t;
         }
         vpc = vpc.wrapping_add(4);

@@ -1,0 +1,142 @@
+//! Exception entry for 32-bit ARM (ARMv7-A, without the Security and
+//! Virtualization Extensions).
+
+use super::{bank, psr, sctlr, ArmCpu};
+use crate::env::{Access, FaultKind, GuestFault};
+
+/// The exceptions an ARMv7-A core without Monitor and Hyp modes takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    /// Undefined instruction.
+    Undefined,
+    /// Supervisor call.
+    Svc,
+    /// Prefetch abort (instruction fetch fault, or BKPT).
+    PrefetchAbort,
+    /// Data abort.
+    DataAbort,
+    /// Interrupt.
+    Irq,
+    /// Fast interrupt.
+    Fiq,
+}
+
+impl Exception {
+    /// Offset of the exception's vector from the vector base.
+    pub fn vector_offset(self) -> u32 {
+        match self {
+            Exception::Undefined => 0x04,
+            Exception::Svc => 0x08,
+            Exception::PrefetchAbort => 0x0c,
+            Exception::DataAbort => 0x10,
+            Exception::Irq => 0x18,
+            Exception::Fiq => 0x1c,
+        }
+    }
+
+    fn mode(self) -> u32 {
+        match self {
+            Exception::Undefined => psr::MODE_UND,
+            Exception::Svc => psr::MODE_SVC,
+            Exception::PrefetchAbort | Exception::DataAbort => psr::MODE_ABT,
+            Exception::Irq => psr::MODE_IRQ,
+            Exception::Fiq => psr::MODE_FIQ,
+        }
+    }
+
+    /// What LR holds on entry, relative to the address of the instruction
+    /// the exception is taken on (the next one, for SVC and interrupts), in
+    /// ARM and Thumb state.
+    fn lr_offset(self, thumb: bool) -> u32 {
+        match (self, thumb) {
+            (Exception::Undefined, true) => 2,
+            (Exception::Svc, _) => 0,
+            (Exception::DataAbort, _) => 8,
+            _ => 4,
+        }
+    }
+}
+
+/// The short-descriptor fault status code of a fault (FSR bits [10,3:0]),
+/// with WnR (bit 11) for data writes.
+pub fn fault_status(fault: &GuestFault) -> u32 {
+    let fs = match fault.kind {
+        FaultKind::Alignment => 0b00001,
+        FaultKind::External => 0b01000,
+    };
+    let wnr = if fault.access == Access::Write { 1 << 11 } else { 0 };
+    (fs & 0xf) | (fs >> 4) << 10 | wnr
+}
+
+/// Takes `exception` on the instruction at `pc` (for SVC: the instruction
+/// after it): banks registers, saves the CPSR in the new mode's SPSR, sets
+/// LR, masks, state and the PC at the vector. Returns the vector address.
+pub fn enter(cpu: &mut ArmCpu, exception: Exception, pc: u32) -> u32 {
+    let old_cpsr = cpu.cpsr();
+    let thumb = old_cpsr & psr::T != 0;
+    let mode = exception.mode();
+    cpu.switch_mode(mode);
+    if let Some(b) = bank(mode) {
+        cpu.spsr[b] = old_cpsr;
+    }
+    cpu.regs[14] = pc.wrapping_add(exception.lr_offset(thumb));
+    let mut rest = cpu.cpsr_rest & !(psr::T | psr::E | 0x0600_fc00 | psr::I);
+    rest |= psr::I;
+    if matches!(exception, Exception::Fiq) {
+        rest |= psr::F;
+    }
+    if !matches!(exception, Exception::Undefined | Exception::Svc) {
+        rest |= psr::A;
+    }
+    if cpu.sctlr & sctlr::TE != 0 {
+        rest |= psr::T;
+    }
+    if cpu.sctlr & sctlr::EE != 0 {
+        rest |= psr::E;
+    }
+    cpu.cpsr_rest = rest;
+    // A core without the Security Extensions keeps VBAR's low five bits 0.
+    let base = if cpu.sctlr & sctlr::V != 0 { 0xffff_0000 } else { cpu.vbar & !0x1f };
+    let vector = base.wrapping_add(exception.vector_offset());
+    cpu.regs[15] = vector;
+    vector
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_banks_saves_and_masks() {
+        let mut c = ArmCpu::new();
+        c.set_cpsr(0x6000_0010); // user mode, Z and C set, interrupts enabled
+        c.regs[13] = 0x100;
+        c.regs[14] = 0x200;
+        c.vbar = 0x4000_0020;
+        let v = enter(&mut c, Exception::Svc, 0x1004);
+        assert_eq!(v, 0x4000_0028);
+        assert_eq!(c.regs[15], v);
+        assert_eq!(c.mode(), psr::MODE_SVC);
+        assert_eq!(c.regs[14], 0x1004);
+        assert_eq!(c.current_spsr(), Some(0x6000_0010));
+        assert_eq!(c.cpsr() & (psr::I | psr::F | psr::A), psr::I);
+        let v = enter(&mut c, Exception::DataAbort, 0x2000);
+        assert_eq!(v, 0x4000_0030);
+        assert_eq!(c.regs[14], 0x2008);
+        assert_eq!(c.cpsr() & (psr::I | psr::A), psr::I | psr::A);
+        c.sctlr |= sctlr::V;
+        assert_eq!(enter(&mut c, Exception::Fiq, 0x3000), 0xffff_001c);
+        assert_eq!(c.cpsr() & psr::F, psr::F);
+        // Back in user mode the user bank is live again.
+        c.write_cpsr(0x10);
+        assert_eq!((c.regs[13], c.regs[14]), (0x100, 0x200));
+    }
+
+    #[test]
+    fn fault_status_codes() {
+        let f = GuestFault { kind: FaultKind::Alignment, access: Access::Write, vaddr: 0 };
+        assert_eq!(fault_status(&f), 0x801);
+        let f = GuestFault { kind: FaultKind::External, access: Access::Read, vaddr: 0 };
+        assert_eq!(fault_status(&f), 0x008);
+    }
+}
