@@ -1,14 +1,25 @@
-//! Exact icount, precise faults and the guest-level reports that stand in
-//! for exceptions until the system architecture is modelled. Programs are
-//! hand-encoded so the expected instruction counts are known.
+//! Exact icount, precise faults, and what happens when an exception is
+//! taken with nothing at the vectors (the run stops with a report naming
+//! the cause instead of faulting forever). Programs are hand-encoded so the
+//! expected instruction counts are known.
 
 mod common;
 
 use common::{elf_from_words, run_lockstep};
 use lockstep::machine::Outcome;
+use lockstep_runtime::arm::psr;
 use lockstep_runtime::env::{Access, FaultKind, GuestFault};
 
 const BASE: u32 = 0x4010_0000;
+
+/// The stop for an exception whose vector (VBAR is 0: nothing there)
+/// cannot be fetched.
+fn unhandled(cause: Outcome, vector: u32) -> Outcome {
+    Outcome::UnhandledException {
+        cause: Box::new(cause),
+        vector,
+    }
+}
 
 fn both(name: &str, words: &[u32]) -> common::RunResult {
     let elf = elf_from_words(name, words);
@@ -27,16 +38,20 @@ fn a_faulting_load_credits_only_the_instructions_before_it() {
             0xe3a0_0009, // mov r0, #9 (never reached)
         ],
     );
+    let fault = GuestFault {
+        kind: FaultKind::External,
+        access: Access::Read,
+        vaddr: 0x1000,
+    };
     assert_eq!(
         r.outcome,
-        Outcome::Fault {
-            pc: BASE + 12,
-            fault: GuestFault {
-                kind: FaultKind::External,
-                access: Access::Read,
-                vaddr: 0x1000
-            }
-        }
+        unhandled(
+            Outcome::Fault {
+                pc: BASE + 12,
+                fault
+            },
+            0x10
+        )
     );
     assert_eq!(r.icount, 3);
     assert_eq!(
@@ -44,7 +59,11 @@ fn a_faulting_load_credits_only_the_instructions_before_it() {
         &[1, 2, 0x1000, 0],
         "no writeback, no load"
     );
-    assert_eq!(r.cpu.regs[15], BASE + 12);
+    // The data abort was taken: abort mode, LR = faulting instruction + 8,
+    // DFSR says synchronous external abort on a read, DFAR the address.
+    assert_eq!(r.cpu.mode(), psr::MODE_ABT);
+    assert_eq!(r.cpu.regs[14], BASE + 20);
+    assert_eq!(r.cpu.fault_regs[..3], [0x008, 0, 0x1000]);
 }
 
 #[test]
@@ -56,11 +75,24 @@ fn a_faulting_store_multiple_leaves_the_base_alone() {
             0xe922_0003, // stmdb r2!, {r0, r1}
         ],
     );
-    assert!(
-        matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 4 && fault.access == Access::Write)
+    let fault = GuestFault {
+        kind: FaultKind::External,
+        access: Access::Write,
+        vaddr: 0x1000 - 8,
+    };
+    assert_eq!(
+        r.outcome,
+        unhandled(
+            Outcome::Fault {
+                pc: BASE + 4,
+                fault
+            },
+            0x10
+        )
     );
     assert_eq!(r.icount, 1);
     assert_eq!(r.cpu.regs[2], 0x1000);
+    assert_eq!(r.cpu.fault_regs[0], 0x808, "DFSR: external abort, WnR");
 }
 
 #[test]
@@ -73,38 +105,46 @@ fn misaligned_doubleword_load_is_an_alignment_fault() {
             0xe1c2_00d0, // ldrd r0, r1, [r2]
         ],
     );
+    let fault = GuestFault {
+        kind: FaultKind::Alignment,
+        access: Access::Read,
+        vaddr: u64::from(BASE + 2),
+    };
     assert_eq!(
         r.outcome,
-        Outcome::Fault {
-            pc: BASE + 8,
-            fault: GuestFault {
-                kind: FaultKind::Alignment,
-                access: Access::Read,
-                vaddr: u64::from(BASE + 2)
-            }
-        }
+        unhandled(
+            Outcome::Fault {
+                pc: BASE + 8,
+                fault
+            },
+            0x10
+        )
     );
     assert_eq!(r.icount, 2);
+    assert_eq!(r.cpu.fault_regs[0], 0x001, "DFSR: alignment fault");
 }
 
 #[test]
-fn undefined_instruction_is_reported_with_its_encoding() {
+fn undefined_instruction_is_taken_and_reported_with_its_encoding() {
     let r = both("undef", &[0xe3a0_0005, 0xe7f1_23f4]); // mov r0, #5; udf #0x1234
     assert_eq!(
         r.outcome,
-        Outcome::Undefined {
-            pc: BASE + 4,
-            word: 0xe7f1_23f4,
-            thumb: false
-        }
+        unhandled(
+            Outcome::Undefined {
+                pc: BASE + 4,
+                word: 0xe7f1_23f4,
+                thumb: false
+            },
+            0x4
+        )
     );
     assert_eq!(r.icount, 1, "the undefined instruction is not credited");
+    assert_eq!(r.cpu.mode(), psr::MODE_UND);
+    assert_eq!(r.cpu.regs[14], BASE + 8);
+    let text = r.outcome.to_string();
     assert!(
-        r.outcome
-            .to_string()
-            .contains("UNDEF at pc 0x40100004: encoding 0xe7f123f4"),
-        "{}",
-        r.outcome
+        text.contains("UNDEF at pc 0x40100004: encoding 0xe7f123f4 (udf\t#4660)"),
+        "{text}"
     );
 }
 
@@ -114,26 +154,37 @@ fn unpredictable_encodings_are_undefined_not_guessed() {
     let r = both("unpredictable", &[0xe490_0004]);
     assert_eq!(
         r.outcome,
-        Outcome::Undefined {
-            pc: BASE,
-            word: 0xe490_0004,
-            thumb: false
-        }
+        unhandled(
+            Outcome::Undefined {
+                pc: BASE,
+                word: 0xe490_0004,
+                thumb: false
+            },
+            0x4
+        )
     );
     assert_eq!(r.icount, 0);
 }
 
 #[test]
-fn svc_is_credited_and_reported_without_semihosting_meaning() {
+fn svc_is_credited_and_taken() {
     let r = both("svc", &[0xe3a0_0001, 0xef00_0011]); // mov r0, #1; svc #0x11
     assert_eq!(
         r.outcome,
-        Outcome::Trap {
-            pc: BASE + 4,
-            what: "SVC #0x11".into()
-        }
+        unhandled(
+            Outcome::Trap {
+                pc: BASE + 4,
+                what: "SVC #0x11".into()
+            },
+            0x8
+        )
     );
     assert_eq!(r.icount, 2);
+    assert_eq!(
+        r.cpu.regs[14],
+        BASE + 8,
+        "LR_svc: the instruction after the SVC"
+    );
 }
 
 #[test]
@@ -150,13 +201,80 @@ fn conditional_svc_that_fails_its_condition_falls_through() {
     );
     assert_eq!(
         r.outcome,
-        Outcome::Trap {
-            pc: BASE + 16,
-            what: "SVC #0x22".into()
-        }
+        unhandled(
+            Outcome::Trap {
+                pc: BASE + 16,
+                what: "SVC #0x22".into()
+            },
+            0x8
+        )
     );
     assert_eq!(r.icount, 5);
     assert_eq!(r.cpu.regs[1], 7);
+}
+
+#[test]
+fn a_fault_inside_a_loop_keeps_what_earlier_iterations_wrote() {
+    // Sum words upward from 64 bytes below the end of RAM until the load
+    // runs off the end; r3 counts iterations, r4 is written after the load.
+    let r = both(
+        "fault-loop",
+        &[
+            0xe30f_0fc0, // movw r0, #0xffc0
+            0xe344_07ff, // movt r0, #0x47ff (0x47ffffc0: RAM ends at 0x48000000)
+            0xe3a0_2000, // mov r2, #0
+            0xe3a0_3000, // mov r3, #0
+            0xe490_1004, // loop: ldr r1, [r0], #4
+            0xe082_2001, // add r2, r2, r1
+            0xe283_3001, // add r3, r3, #1
+            0xe1a0_4003, // mov r4, r3
+            0xeaff_fffa, // b loop
+        ],
+    );
+    let fault = GuestFault {
+        kind: FaultKind::External,
+        access: Access::Read,
+        vaddr: 0x4800_0000,
+    };
+    assert_eq!(
+        r.outcome,
+        unhandled(
+            Outcome::Fault {
+                pc: BASE + 16,
+                fault
+            },
+            0x10
+        )
+    );
+    assert_eq!(r.cpu.regs[3], 16, "sixteen words were read");
+    assert_eq!(
+        r.cpu.regs[4], 16,
+        "the last iteration's later writes are kept"
+    );
+    assert_eq!(r.cpu.regs[0], 0x4800_0000);
+    assert_eq!(r.icount, 4 + 16 * 5);
+}
+
+#[test]
+fn a_misaligned_arm_pc_is_a_fetch_fault() {
+    let r = both("misaligned-pc", &[0xe28f_0002, 0xe12f_ff10]); // add r0, pc, #2; bx r0
+    let fault = GuestFault {
+        kind: FaultKind::Alignment,
+        access: Access::Fetch,
+        vaddr: u64::from(BASE + 10),
+    };
+    assert_eq!(
+        r.outcome,
+        unhandled(
+            Outcome::Fault {
+                pc: BASE + 10,
+                fault
+            },
+            0xc
+        )
+    );
+    assert_eq!(r.icount, 2);
+    assert_eq!(r.cpu.fault_regs[1], 0x001, "IFSR: alignment");
 }
 
 #[test]
@@ -204,50 +322,39 @@ fn stopping_and_resuming_changes_nothing() {
 }
 
 #[test]
-fn a_fault_inside_a_loop_keeps_what_earlier_iterations_wrote() {
-    // Sum words upward from 64 bytes below the end of RAM until the load
-    // runs off the end; r3 counts iterations, r4 is written after the load.
-    let r = both(
-        "fault-loop",
-        &[
-            0xe30f_0fc0, // movw r0, #0xffc0
-            0xe344_07ff, // movt r0, #0x47ff (0x47ffffc0: RAM ends at 0x48000000)
-            0xe3a0_2000, // mov r2, #0
-            0xe3a0_3000, // mov r3, #0
-            0xe490_1004, // loop: ldr r1, [r0], #4
-            0xe082_2001, // add r2, r2, r1
-            0xe283_3001, // add r3, r3, #1
-            0xe1a0_4003, // mov r4, r3
-            0xeaff_fffa, // b loop
-        ],
-    );
-    assert!(
-        matches!(r.outcome, Outcome::Fault { pc, fault } if pc == BASE + 16 && fault.vaddr == 0x4800_0000),
-        "{:?}",
-        r.outcome
-    );
-    assert_eq!(r.cpu.regs[3], 16, "sixteen words were read");
-    assert_eq!(
-        r.cpu.regs[4], 16,
-        "the last iteration's later writes are kept"
-    );
-    assert_eq!(r.cpu.regs[0], 0x4800_0000);
-    assert_eq!(r.icount, 4 + 16 * 5);
-}
+fn the_checkpoint_hook_sees_every_exception_at_the_same_icount_in_every_mode() {
+    use lockstep_replay::{CheckpointKind, CheckpointList, CheckpointSink};
+    use std::cell::RefCell;
+    use std::rc::Rc;
 
-#[test]
-fn a_misaligned_arm_pc_is_a_fetch_fault() {
-    let r = both("misaligned-pc", &[0xe28f_0002, 0xe12f_ff10]); // add r0, pc, #2; bx r0
-    assert_eq!(
-        r.outcome,
-        Outcome::Fault {
-            pc: BASE + 10,
-            fault: GuestFault {
-                kind: FaultKind::Alignment,
-                access: Access::Fetch,
-                vaddr: u64::from(BASE + 10)
-            }
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<CheckpointList>>);
+    impl CheckpointSink for Shared {
+        fn checkpoint(&mut self, c: lockstep_replay::Checkpoint) {
+            self.0.borrow_mut().checkpoint(c);
         }
-    );
-    assert_eq!(r.icount, 2);
+    }
+
+    let elf = common::guest("exceptions");
+    let mut seen = Vec::new();
+    for exec in common::MODES {
+        let (mut m, read) = common::machine(&elf, exec);
+        let sink = Shared::default();
+        m.set_checkpoint_sink(Box::new(sink.clone()));
+        assert_eq!(m.run(None), Outcome::Exited(0), "{exec:?}: {}", read().0);
+        let list = sink.0.borrow().0.clone();
+        seen.push(list);
+    }
+    assert_eq!(seen[0], seen[1], "interpreter and JIT");
+    assert_eq!(seen[0], seen[2], "interpreter and tiered");
+    let vectors: Vec<u32> = seen[0]
+        .iter()
+        .map(|c| match c.kind {
+            CheckpointKind::Exception { vector } => vector,
+            CheckpointKind::Interrupt { vector } => 100 + vector,
+        })
+        .collect();
+    // SVC, UND, PABT (BKPT), DABT, SVC; then from User mode SVC, UND, SVC.
+    assert_eq!(vectors, [2, 1, 3, 4, 2, 2, 1, 2]);
+    assert!(seen[0].windows(2).all(|w| w[0].icount < w[1].icount));
 }

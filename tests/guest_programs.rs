@@ -49,6 +49,19 @@ fn self_modifying_code_is_seen() {
 }
 
 #[test]
+fn exceptions_are_taken_and_returned_from() {
+    let elf = common::guest("exceptions");
+    let r = common::run_both(&elf);
+    assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.uart);
+    assert!(
+        r.uart.contains("U 40100204 600001d3 e7f123f4"),
+        "{}",
+        r.uart
+    );
+    check_against_qemu(&elf, &r);
+}
+
+#[test]
 fn pc_relative_behaviour() {
     let elf = common::guest("pcrel");
     let r = common::run_both(&elf);

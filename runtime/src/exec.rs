@@ -3,6 +3,7 @@
 
 use crate::bus::Bus;
 use crate::env::{CpuEnv, ExitCode, GuestFault, Trap};
+use lockstep_replay::{Checkpoint, CheckpointKind, CheckpointSink};
 
 /// An execution engine: translates and runs guest code (the interpreter,
 /// the Cranelift JIT, or both tiered).
@@ -36,6 +37,7 @@ pub struct RunLoop<A> {
     /// The address space (boxed: the environment holds its address).
     pub bus: Box<Bus>,
     icount: u64,
+    checkpoints: Option<Box<dyn CheckpointSink>>,
 }
 
 impl<A> RunLoop<A> {
@@ -46,6 +48,24 @@ impl<A> RunLoop<A> {
             env,
             bus,
             icount: 0,
+            checkpoints: None,
+        }
+    }
+
+    /// Sends every checkpoint from now on to `sink`.
+    pub fn set_checkpoint_sink(&mut self, sink: Box<dyn CheckpointSink>) {
+        self.checkpoints = Some(sink);
+    }
+
+    /// The one hook every exception entry and interrupt acceptance calls:
+    /// records the checkpoint at the current instruction count.
+    pub fn checkpoint(&mut self, kind: CheckpointKind, pc: u64) {
+        if let Some(sink) = self.checkpoints.as_mut() {
+            sink.checkpoint(Checkpoint {
+                icount: self.icount,
+                kind,
+                pc,
+            });
         }
     }
 

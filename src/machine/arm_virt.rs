@@ -9,6 +9,7 @@ use crate::loader::elf;
 use lockstep_devices::pl011::Pl011;
 use lockstep_jit::engine::{ArmEngine, EngineStats, ExecMode, TraceOptions};
 use lockstep_jit::frontend::arm::disasm::disassemble_at;
+use lockstep_runtime::arm::exception::Exception;
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
 use lockstep_runtime::env::{Access, FaultKind, GuestFault};
 use lockstep_runtime::{Bus, RunLoop, Stop};
@@ -43,12 +44,17 @@ pub enum Outcome {
     Exited(i32),
     /// The instruction limit was reached.
     Limit,
-    /// An undefined instruction (exceptions are not modelled yet).
+    /// Thumb code (not implemented yet) at `pc`; or, as the cause of
+    /// [`Outcome::UnhandledException`], an undefined instruction.
     Undefined { pc: u32, word: u32, thumb: bool },
-    /// A trap the machine cannot serve yet (SVC without semihosting, BKPT).
+    /// As a cause: a supervisor call or breakpoint.
     Trap { pc: u32, what: String },
-    /// A memory access faulted (aborts are not modelled yet).
+    /// As a cause: a memory access that faulted.
     Fault { pc: u32, fault: GuestFault },
+    /// The guest took an exception (`cause`) to a vector from which no
+    /// instruction can be fetched: nothing handles it, and the run stops
+    /// instead of faulting forever.
+    UnhandledException { cause: Box<Outcome>, vector: u32 },
     /// WFI with nothing that could ever wake the core.
     WaitForever { pc: u32 },
     /// A semihosting call failed.
@@ -118,6 +124,10 @@ impl fmt::Display for Outcome {
                     pc.wrapping_sub(4)
                 )
             }
+            Outcome::UnhandledException { cause, vector } => write!(
+                f,
+                "{cause}; the exception vector at {vector:#010x} cannot be fetched, so nothing handles it (set VBAR, or map the vectors)"
+            ),
             Outcome::Semihosting { pc, message } => {
                 write!(f, "semihosting call at pc {pc:#010x}: {message}")
             }
@@ -183,63 +193,91 @@ impl ArmVirt {
     /// Runs until the guest stops, or until `limit` instructions in total.
     pub fn run(&mut self, limit: Option<u64>) -> Outcome {
         let target = limit.unwrap_or(u64::MAX);
+        // The last exception entry: (icount, vector, what caused it).
+        let mut entered: Option<(u64, u32, Outcome)> = None;
         loop {
+            let stop = self.run.run_until(&mut self.engine, target);
             let pc = self.run.env.arch.regs[15];
-            match self.run.run_until(&mut self.engine, target) {
+            let (exception, cause, fault) = match stop {
                 Stop::Limit => return Outcome::Limit,
-                Stop::Halt => {
-                    return Outcome::WaitForever {
-                        pc: self.run.env.arch.regs[15],
-                    }
-                }
+                Stop::Halt => return Outcome::WaitForever { pc },
                 Stop::Fault(fault) => {
-                    return Outcome::Fault {
-                        pc: self.run.env.arch.regs[15],
-                        fault,
-                    }
+                    let e = if fault.access == Access::Fetch {
+                        Exception::PrefetchAbort
+                    } else {
+                        Exception::DataAbort
+                    };
+                    (e, Outcome::Fault { pc, fault }, Some(fault))
                 }
-                Stop::Trap(t) => {
-                    let pc = self.run.env.arch.regs[15];
-                    let thumb = self.run.env.arch.cpsr_rest & psr::T != 0;
-                    match t.code {
-                        trap::SVC
-                            if self.semihosting
-                                && t.arg == semihosting::A32_SVC_IMM
-                                && self.run.env.arch.mode() != psr::MODE_USR =>
-                        {
-                            match semihosting::call(&mut self.run.env, &mut *self.semihost_out) {
-                                Request::Continue => {
-                                    self.run.env.arch.regs[15] = pc.wrapping_add(4)
-                                }
-                                Request::Exit(code) => return Outcome::Exited(code),
-                                Request::Error(message) => {
-                                    return Outcome::Semihosting { pc, message }
-                                }
+                Stop::Trap(t) => match t.code {
+                    trap::SVC
+                        if self.semihosting
+                            && t.arg == semihosting::A32_SVC_IMM
+                            && self.run.env.arch.mode() != psr::MODE_USR =>
+                    {
+                        match semihosting::call(&mut self.run.env, &mut *self.semihost_out) {
+                            Request::Continue => {
+                                self.run.env.arch.regs[15] = pc.wrapping_add(4);
+                                continue;
                             }
-                        }
-                        trap::SVC => {
-                            return Outcome::Trap {
-                                pc,
-                                what: format!("SVC #{:#x}", t.arg),
-                            }
-                        }
-                        trap::BKPT => {
-                            return Outcome::Trap {
-                                pc,
-                                what: format!("BKPT #{:#x}", t.arg),
-                            }
-                        }
-                        _ => {
-                            return Outcome::Undefined {
-                                pc,
-                                word: t.arg,
-                                thumb,
-                            }
+                            Request::Exit(code) => return Outcome::Exited(code),
+                            Request::Error(message) => return Outcome::Semihosting { pc, message },
                         }
                     }
+                    trap::SVC => (
+                        Exception::Svc,
+                        Outcome::Trap {
+                            pc,
+                            what: format!("SVC #{:#x}", t.arg),
+                        },
+                        None,
+                    ),
+                    trap::BKPT => (
+                        Exception::PrefetchAbort,
+                        Outcome::Trap {
+                            pc,
+                            what: format!("BKPT #{:#x}", t.arg),
+                        },
+                        None,
+                    ),
+                    _ if self.run.env.arch.cpsr_rest & psr::T != 0 => {
+                        return Outcome::Undefined {
+                            pc,
+                            word: t.arg,
+                            thumb: true,
+                        };
+                    }
+                    _ => (
+                        Exception::Undefined,
+                        Outcome::Undefined {
+                            pc,
+                            word: t.arg,
+                            thumb: false,
+                        },
+                        None,
+                    ),
+                },
+            };
+            if let Some((icount, vector, first)) = entered.take() {
+                if icount == self.run.icount() && pc == vector {
+                    return Outcome::UnhandledException {
+                        cause: Box::new(first),
+                        vector,
+                    };
                 }
             }
-            let _ = pc;
+            let at = if exception == Exception::Svc {
+                pc.wrapping_add(4)
+            } else {
+                pc
+            };
+            let vector = self.run.take_exception(exception, at, fault.as_ref());
+            entered = Some((self.run.icount(), vector, cause));
         }
+    }
+
+    /// Sends every EXCEPTION/INTERRUPT checkpoint to `sink`.
+    pub fn set_checkpoint_sink(&mut self, sink: Box<dyn lockstep_replay::CheckpointSink>) {
+        self.run.set_checkpoint_sink(sink);
     }
 }

@@ -3,6 +3,8 @@
 
 use super::{bank, psr, sctlr, ArmCpu};
 use crate::env::{Access, FaultKind, GuestFault};
+use crate::exec::RunLoop;
+use lockstep_replay::CheckpointKind;
 
 /// The exceptions an ARMv7-A core without Monitor and Hyp modes takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +66,11 @@ pub fn fault_status(fault: &GuestFault) -> u32 {
         FaultKind::Alignment => 0b00001,
         FaultKind::External => 0b01000,
     };
-    let wnr = if fault.access == Access::Write { 1 << 11 } else { 0 };
+    let wnr = if fault.access == Access::Write {
+        1 << 11
+    } else {
+        0
+    };
     (fs & 0xf) | (fs >> 4) << 10 | wnr
 }
 
@@ -96,10 +102,69 @@ pub fn enter(cpu: &mut ArmCpu, exception: Exception, pc: u32) -> u32 {
     }
     cpu.cpsr_rest = rest;
     // A core without the Security Extensions keeps VBAR's low five bits 0.
-    let base = if cpu.sctlr & sctlr::V != 0 { 0xffff_0000 } else { cpu.vbar & !0x1f };
+    let base = if cpu.sctlr & sctlr::V != 0 {
+        0xffff_0000
+    } else {
+        cpu.vbar & !0x1f
+    };
     let vector = base.wrapping_add(exception.vector_offset());
     cpu.regs[15] = vector;
     vector
+}
+
+/// Index of the fault registers in `ArmCpu::fault_regs`.
+pub mod fault_reg {
+    /// Data fault status.
+    pub const DFSR: usize = 0;
+    /// Instruction fault status.
+    pub const IFSR: usize = 1;
+    /// Data fault address.
+    pub const DFAR: usize = 2;
+    /// Instruction fault address.
+    pub const IFAR: usize = 3;
+}
+
+/// IFSR code of a debug event (BKPT).
+pub const FSR_DEBUG: u32 = 0b00010;
+
+impl RunLoop<ArmCpu> {
+    /// Takes `exception` at `pc` (see [`enter`]), recording `fault` in the
+    /// fault status and address registers, and emits the EXCEPTION
+    /// checkpoint. Returns the vector address.
+    pub fn take_exception(
+        &mut self,
+        exception: Exception,
+        pc: u32,
+        fault: Option<&GuestFault>,
+    ) -> u32 {
+        let cpu = &mut self.env.arch;
+        match (exception, fault) {
+            (Exception::DataAbort, Some(f)) => {
+                cpu.fault_regs[fault_reg::DFSR] = fault_status(f);
+                cpu.fault_regs[fault_reg::DFAR] = f.vaddr as u32;
+            }
+            (Exception::PrefetchAbort, Some(f)) => {
+                cpu.fault_regs[fault_reg::IFSR] = fault_status(f) & !(1 << 11);
+                cpu.fault_regs[fault_reg::IFAR] = f.vaddr as u32;
+            }
+            (Exception::PrefetchAbort, None) => cpu.fault_regs[fault_reg::IFSR] = FSR_DEBUG,
+            _ => {}
+        }
+        // The exclusive monitor does not survive an exception.
+        cpu.excl_addr = u64::MAX;
+        let at = match exception {
+            Exception::Svc => pc.wrapping_sub(4),
+            _ => pc,
+        };
+        let vector = enter(cpu, exception, pc);
+        self.checkpoint(
+            CheckpointKind::Exception {
+                vector: exception.vector_offset() / 4,
+            },
+            u64::from(at),
+        );
+        vector
+    }
 }
 
 #[cfg(test)]
@@ -134,9 +199,17 @@ mod tests {
 
     #[test]
     fn fault_status_codes() {
-        let f = GuestFault { kind: FaultKind::Alignment, access: Access::Write, vaddr: 0 };
+        let f = GuestFault {
+            kind: FaultKind::Alignment,
+            access: Access::Write,
+            vaddr: 0,
+        };
         assert_eq!(fault_status(&f), 0x801);
-        let f = GuestFault { kind: FaultKind::External, access: Access::Read, vaddr: 0 };
+        let f = GuestFault {
+            kind: FaultKind::External,
+            access: Access::Read,
+            vaddr: 0,
+        };
         assert_eq!(fault_status(&f), 0x008);
     }
 }

@@ -225,7 +225,10 @@ fn spec_reg(w: u32) -> &'static str {
 
 /// MRS.
 pub fn mrs(w: u32, _pc: u32) -> String {
-    ins(&format!("mrs{}", c(w)), &format!("{}, {}", rd(w), spec_reg(w)))
+    ins(
+        &format!("mrs{}", c(w)),
+        &format!("{}, {}", rd(w), spec_reg(w)),
+    )
 }
 
 fn psr_fields(w: u32) -> String {
@@ -830,19 +833,30 @@ pub fn ldm_stm(w: u32, _pc: u32) -> String {
     };
     let wb = if bit(w, 21) { "!" } else { "" };
     let user = if bit(w, 22) { "^" } else { "" };
-    ins(&format!("{m}{mode}{}", c(w)), &format!("{}{wb}, {}{user}", rn(w), list(w & 0xffff)))
+    ins(
+        &format!("{m}{mode}{}", c(w)),
+        &format!("{}{wb}, {}{user}", rn(w), list(w & 0xffff)),
+    )
 }
 
 /// CPS.
 pub fn cps(w: u32, _pc: u32) -> String {
     let imod = bits(w, 19, 18);
-    let flags: String = [(8, 'a'), (7, 'i'), (6, 'f')].iter().filter(|(b, _)| bit(w, *b)).map(|(_, c)| *c).collect();
+    let flags: String = [(8, 'a'), (7, 'i'), (6, 'f')]
+        .iter()
+        .filter(|(b, _)| bit(w, *b))
+        .map(|(_, c)| *c)
+        .collect();
     let mode = bits(w, 4, 0);
     match (imod, bit(w, 17)) {
         (0, _) => ins("cps", &format!("#{mode}")),
         (i, m) => {
             let effect = if i == 2 { "cpsie" } else { "cpsid" };
-            let ops = if m { format!("{flags}, #{mode}") } else { flags };
+            let ops = if m {
+                format!("{flags}, #{mode}")
+            } else {
+                flags
+            };
             ins(effect, &ops)
         }
     }
@@ -853,7 +867,14 @@ pub fn cp15(w: u32, _pc: u32) -> String {
     let m = if bit(w, 20) { "mrc" } else { "mcr" };
     ins(
         &format!("{m}{}", c(w)),
-        &format!("15, {}, {}, cr{}, cr{}, {{{}}}", bits(w, 23, 21), rd(w), bits(w, 19, 16), bits(w, 3, 0), bits(w, 7, 5)),
+        &format!(
+            "15, {}, {}, cr{}, cr{}, {{{}}}",
+            bits(w, 23, 21),
+            rd(w),
+            bits(w, 19, 16),
+            bits(w, 3, 0),
+            bits(w, 7, 5)
+        ),
     )
 }
 

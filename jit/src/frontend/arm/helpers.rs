@@ -187,7 +187,11 @@ const EXECUTION_STATE: u32 = 0x0700_fc20;
 /// Writes `value` to the CPSR under `bytes` (MSR to the control or
 /// extension field in a privileged mode). A mode this core does not have
 /// leaves the mode unchanged (the write is UNPREDICTABLE).
-pub static WRITE_CPSR: Helper = Helper { name: "write_cpsr", func: write_cpsr, may_fault: false };
+pub static WRITE_CPSR: Helper = Helper {
+    name: "write_cpsr",
+    func: write_cpsr,
+    may_fault: false,
+};
 unsafe extern "C" fn write_cpsr(env: *mut u8, value: u64, bytes: u64, _: u64, _: u64) -> u64 {
     let cpu = &mut unsafe { arm(env) }.arch;
     let mask = bytes as u32 & !EXECUTION_STATE;
@@ -205,7 +209,11 @@ fn set_cpsr_keeping_bad_mode(cpu: &mut ArmCpu, new: u32) {
 
 /// Exception return: the CPSR from the current mode's SPSR, then `target`
 /// to the PC (aligned for the new state); clears the exclusive monitor.
-pub static EXCEPTION_RETURN: Helper = Helper { name: "exception_return", func: exception_return, may_fault: false };
+pub static EXCEPTION_RETURN: Helper = Helper {
+    name: "exception_return",
+    func: exception_return,
+    may_fault: false,
+};
 unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64, _: u64) -> u64 {
     let cpu = &mut unsafe { arm(env) }.arch;
     if let Some(spsr) = cpu.current_spsr() {
@@ -218,7 +226,11 @@ unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64,
 }
 
 /// CPS: `arg` is the instruction's bits 19:0 (imod, M, A, I, F, mode).
-pub static CPS: Helper = Helper { name: "cps", func: cps, may_fault: false };
+pub static CPS: Helper = Helper {
+    name: "cps",
+    func: cps,
+    may_fault: false,
+};
 unsafe extern "C" fn cps(env: *mut u8, arg: u64, _: u64, _: u64, _: u64) -> u64 {
     let cpu = &mut unsafe { arm(env) }.arch;
     let arg = arg as u32;

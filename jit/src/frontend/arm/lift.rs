@@ -787,7 +787,9 @@ fn write_apsr(cx: &mut Ctx, mask: u32, v: Value) {
 fn msr(cx: &mut Ctx, w: u32, v: Value) -> Result<(), Undef> {
     let fields = bits(w, 19, 16);
     check(fields != 0)?;
-    let byte_mask = (0..4).filter(|i| fields & (1 << i) != 0).fold(0u32, |m, i| m | 0xff << (8 * i));
+    let byte_mask = (0..4)
+        .filter(|i| fields & (1 << i) != 0)
+        .fold(0u32, |m, i| m | 0xff << (8 * i));
     if bit(w, 22) {
         let slot = cx.spsr_slot()?;
         let old = cx.b.get(slot);
@@ -830,7 +832,12 @@ pub fn msr_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 pub fn cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let imod = bits(w, 19, 18);
     let change_mode = bit(w, 17);
-    check(imod != 1 && !(imod == 0 && !change_mode) && (imod >= 2 || bits(w, 8, 6) == 0))?;
+    // imod 01 is reserved; imod 00 must change the mode; without an
+    // effect the A/I/F bits must be zero.
+    let reserved = imod == 1;
+    let nothing = imod == 0 && !change_mode;
+    let stray_flags = imod < 2 && bits(w, 8, 6) != 0;
+    check(!reserved && !nothing && !stray_flags)?;
     if !cx.privileged() {
         return Ok(());
     }
@@ -847,13 +854,22 @@ pub fn cp15(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let read = bit(w, 20);
     let t = rd(w);
     check(t != 15)?;
-    let key = (bits(w, 23, 21), bits(w, 19, 16), bits(w, 3, 0), bits(w, 7, 5));
+    let key = (
+        bits(w, 23, 21),
+        bits(w, 19, 16),
+        bits(w, 3, 0),
+        bits(w, 7, 5),
+    );
     let privileged = cx.privileged();
     // (slot, readable in User mode, writable in User mode); None: constant.
     let (slot, user_read, user_write, write_mask) = match key {
         (0, 0, 0, 0) if read => return cp15_const(cx, t, privileged, MIDR),
         (0, 0, 0, 5) if read => return cp15_const(cx, t, privileged, MPIDR),
         (0, 1, 0, 0) if read => (reg::SCTLR, false, false, 0),
+        (0, 5, 0, 0) => (reg::DFSR, false, false, 0x0000_3e0f),
+        (0, 5, 0, 1) => (reg::IFSR, false, false, 0x0000_140f),
+        (0, 6, 0, 0) => (reg::DFAR, false, false, !0),
+        (0, 6, 0, 2) => (reg::IFAR, false, false, !0),
         (0, 12, 0, 0) => (reg::VBAR, false, false, !0x1f),
         (0, 13, 0, 1) => (reg::CONTEXTIDR, false, false, !0),
         (0, 13, 0, 2) => (reg::TPIDRURW, true, true, !0),
@@ -881,8 +897,8 @@ pub fn cp15(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     Ok(())
 }
 
-/// MIDR of the Cortex-A15 (r2p1), as QEMU's model reports it.
-pub const MIDR: u32 = 0x412f_c0f1;
+/// MIDR of the Cortex-A15 (r4p0), as QEMU's model reports it.
+pub const MIDR: u32 = 0x414f_c0f0;
 /// MPIDR of a uniprocessor: the multiprocessing format, CPU 0.
 pub const MPIDR: u32 = 0x8000_0000;
 
@@ -915,7 +931,11 @@ pub fn ldm_exception_return(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         values.push(cx.load(a, 4, false, 4));
     }
     if wb {
-        let delta = if u { 4 * count as i32 } else { -4 * count as i32 };
+        let delta = if u {
+            4 * count as i32
+        } else {
+            -4 * count as i32
+        };
         let off = cx.b.c32(delta as u32);
         let nb = cx.b.add(base, off);
         cx.set_reg(n, nb);

@@ -86,6 +86,14 @@ pub mod slots {
         pub const TPIDRURO: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 4);
         /// TPIDRPRW.
         pub const TPIDRPRW: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 8);
+        /// DFSR.
+        pub const DFSR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs));
+        /// IFSR.
+        pub const IFSR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 4);
+        /// DFAR.
+        pub const DFAR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 8);
+        /// IFAR.
+        pub const IFAR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 12);
     }
 }
 
