@@ -16,6 +16,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How the reference machine runs a bare-metal ELF (followed by its path):
+/// the same machine and CPU as arm-virt, semihosting on, no monitor.
+pub const QEMU_ARGS: &[&str] = &[
+    "-M",
+    "virt",
+    "-cpu",
+    "cortex-a15",
+    "-nographic",
+    "-semihosting",
+    "-monitor",
+    "none",
+    "-kernel",
+];
+
 struct Measured {
     icount: u64,
     wall: Duration,
@@ -65,17 +79,7 @@ fn run_qemu(elf: &Path, repeat: u32) -> anyhow::Result<Duration> {
     for _ in 0..repeat.max(1) {
         let t0 = Instant::now();
         let status = Command::new("qemu-system-arm")
-            .args([
-                "-M",
-                "virt",
-                "-cpu",
-                "cortex-a15",
-                "-nographic",
-                "-semihosting",
-                "-monitor",
-                "none",
-                "-kernel",
-            ])
+            .args(QEMU_ARGS)
             .arg(elf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -100,36 +104,12 @@ fn exit_only_elf(dir: &Path) -> anyhow::Result<PathBuf> {
         0xef12_3456, // svc 0x123456
         0xeaff_fffe, // b .
     ];
-    let addr: u32 = 0x4010_0000;
     let code: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let mut e = vec![0u8; 84];
-    e[..4].copy_from_slice(b"\x7fELF");
-    e[4..7].copy_from_slice(&[1, 1, 1]);
-    e[16..18].copy_from_slice(&2u16.to_le_bytes());
-    e[18..20].copy_from_slice(&40u16.to_le_bytes());
-    e[20..24].copy_from_slice(&1u32.to_le_bytes());
-    e[24..28].copy_from_slice(&addr.to_le_bytes());
-    e[28..32].copy_from_slice(&52u32.to_le_bytes());
-    e[40..42].copy_from_slice(&52u16.to_le_bytes());
-    e[42..44].copy_from_slice(&32u16.to_le_bytes());
-    e[44..46].copy_from_slice(&1u16.to_le_bytes());
-    let ph = 52;
-    let fields: [u32; 8] = [
-        1,
-        84,
-        addr,
-        addr,
-        code.len() as u32,
-        code.len() as u32,
-        5,
-        4,
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        e[ph + 4 * i..ph + 4 * i + 4].copy_from_slice(&f.to_le_bytes());
-    }
-    e.extend_from_slice(&code);
     let path = dir.join("lockstep-bench-exit.elf");
-    std::fs::write(&path, e)?;
+    std::fs::write(
+        &path,
+        crate::loader::elf::minimal_image(0x4010_0000, &code, 0),
+    )?;
     Ok(path)
 }
 

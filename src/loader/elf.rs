@@ -46,6 +46,30 @@ pub struct LoadedElf {
 const PT_LOAD: u32 = 1;
 const EM_ARM: u16 = 40;
 
+/// A minimal executable ELF image: one loadable segment holding `code`,
+/// placed and entered at `addr`. Tests and `lockstep bench` make small
+/// guest programs with it.
+pub fn minimal_image(addr: u32, code: &[u8], memsz_extra: u32) -> Vec<u8> {
+    let mut e = vec![0u8; 52 + 32];
+    e[..4].copy_from_slice(b"\x7fELF");
+    e[4..7].copy_from_slice(&[1, 1, 1]); // 32-bit, little-endian, version 1
+    e[16..18].copy_from_slice(&2u16.to_le_bytes()); // executable
+    e[18..20].copy_from_slice(&EM_ARM.to_le_bytes());
+    e[20..24].copy_from_slice(&1u32.to_le_bytes());
+    e[24..28].copy_from_slice(&addr.to_le_bytes());
+    e[28..32].copy_from_slice(&52u32.to_le_bytes());
+    e[40..42].copy_from_slice(&52u16.to_le_bytes());
+    e[42..44].copy_from_slice(&32u16.to_le_bytes());
+    e[44..46].copy_from_slice(&1u16.to_le_bytes());
+    let len = code.len() as u32;
+    let fields: [u32; 8] = [PT_LOAD, 84, addr, addr, len, len + memsz_extra, 7, 4];
+    for (i, f) in fields.iter().enumerate() {
+        e[52 + 4 * i..56 + 4 * i].copy_from_slice(&f.to_le_bytes());
+    }
+    e.extend_from_slice(code);
+    e
+}
+
 /// True if `bytes` starts with the ELF magic.
 pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
@@ -178,28 +202,8 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
 mod tests {
     use super::*;
 
-    /// A minimal ELF: one PT_LOAD of `code` at `addr`.
-    pub fn tiny_elf(addr: u32, code: &[u8]) -> Vec<u8> {
-        let mut e = vec![0u8; 52 + 32];
-        e[..4].copy_from_slice(b"\x7fELF");
-        e[4] = 1;
-        e[5] = 1;
-        e[6] = 1;
-        e[16..18].copy_from_slice(&2u16.to_le_bytes());
-        e[18..20].copy_from_slice(&EM_ARM.to_le_bytes());
-        e[24..28].copy_from_slice(&addr.to_le_bytes());
-        e[28..32].copy_from_slice(&52u32.to_le_bytes());
-        e[42..44].copy_from_slice(&32u16.to_le_bytes());
-        e[44..46].copy_from_slice(&1u16.to_le_bytes());
-        let ph = 52;
-        e[ph..ph + 4].copy_from_slice(&PT_LOAD.to_le_bytes());
-        e[ph + 4..ph + 8].copy_from_slice(&84u32.to_le_bytes());
-        e[ph + 8..ph + 12].copy_from_slice(&addr.to_le_bytes());
-        e[ph + 12..ph + 16].copy_from_slice(&addr.to_le_bytes());
-        e[ph + 16..ph + 20].copy_from_slice(&(code.len() as u32).to_le_bytes());
-        e[ph + 20..ph + 24].copy_from_slice(&(code.len() as u32 + 16).to_le_bytes());
-        e.extend_from_slice(code);
-        e
+    fn tiny_elf(addr: u32, code: &[u8]) -> Vec<u8> {
+        minimal_image(addr, code, 16)
     }
 
     fn bus() -> Bus {

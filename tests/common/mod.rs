@@ -168,19 +168,8 @@ pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
         return None;
     }
     let out = Command::new("timeout")
-        .args([
-            "60",
-            qemu,
-            "-M",
-            "virt",
-            "-cpu",
-            "cortex-a15",
-            "-nographic",
-            "-semihosting",
-            "-monitor",
-            "none",
-            "-kernel",
-        ])
+        .args(["60", qemu])
+        .args(lockstep::bench::QEMU_ARGS)
         .arg(elf)
         .stdin(std::process::Stdio::null())
         .output()
@@ -195,30 +184,8 @@ pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
 /// Writes a minimal ELF whose code is `words`, loaded and entered at
 /// 0x4010_0000, and returns its path (unique per `name`).
 pub fn elf_from_words(name: &str, words: &[u32]) -> PathBuf {
-    let addr: u32 = 0x4010_0000;
     let code: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let mut e = vec![0u8; 84];
-    e[..4].copy_from_slice(b"\x7fELF");
-    e[4] = 1; // 32-bit
-    e[5] = 1; // little-endian
-    e[6] = 1;
-    e[16..18].copy_from_slice(&2u16.to_le_bytes()); // executable
-    e[18..20].copy_from_slice(&40u16.to_le_bytes()); // ARM
-    e[20..24].copy_from_slice(&1u32.to_le_bytes());
-    e[24..28].copy_from_slice(&addr.to_le_bytes());
-    e[28..32].copy_from_slice(&52u32.to_le_bytes());
-    e[40..42].copy_from_slice(&52u16.to_le_bytes());
-    e[42..44].copy_from_slice(&32u16.to_le_bytes());
-    e[44..46].copy_from_slice(&1u16.to_le_bytes());
-    let ph = 52;
-    e[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-    e[ph + 4..ph + 8].copy_from_slice(&84u32.to_le_bytes());
-    e[ph + 8..ph + 12].copy_from_slice(&addr.to_le_bytes());
-    e[ph + 12..ph + 16].copy_from_slice(&addr.to_le_bytes());
-    e[ph + 16..ph + 20].copy_from_slice(&(code.len() as u32).to_le_bytes());
-    e[ph + 20..ph + 24].copy_from_slice(&(code.len() as u32).to_le_bytes());
-    e[ph + 24..ph + 28].copy_from_slice(&7u32.to_le_bytes());
-    e.extend_from_slice(&code);
+    let e = lockstep::loader::elf::minimal_image(0x4010_0000, &code, 0);
     let dir = root().join("target/test-elves");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.elf"));
