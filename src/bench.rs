@@ -11,7 +11,7 @@
 use crate::cli::BenchArgs;
 use crate::machine::{ArmVirt, MachineConfig, Outcome};
 use anyhow::{bail, Context};
-use lockstep_jit::engine::{EngineStats, ExecMode, TraceOptions};
+use lockstep_jit::engine::{EngineStats, ExecMode};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,13 +39,7 @@ struct Measured {
 fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measured> {
     let mut best: Option<Measured> = None;
     for _ in 0..repeat.max(1) {
-        let cfg = MachineConfig {
-            memory: 128 << 20,
-            kernel: elf.to_path_buf(),
-            semihosting: true,
-            exec,
-            trace: TraceOptions::default(),
-        };
+        let cfg = MachineConfig::bare_metal(elf, exec);
         let mut m = ArmVirt::new(&cfg, Box::new(std::io::sink()), Box::new(std::io::sink()))?;
         let t0 = Instant::now();
         let outcome = m.run(None);

@@ -28,6 +28,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         semihosting: args.semihosting,
         exec: args.exec.into(),
         trace,
+        jit_code_bytes: lockstep_jit::clif::CODE_ARENA_BYTES,
     };
     let mut m = ArmVirt::new(
         &cfg,

@@ -97,3 +97,27 @@ fn example_workloads_agree() {
         check_against_qemu(&elf, &full);
     }
 }
+
+/// With a code arena too small for the program, the engine drops every
+/// translation and starts a new compiler again and again: nothing the
+/// guest sees may change.
+#[test]
+fn running_out_of_code_memory_changes_nothing() {
+    let elf = common::example("intmix");
+    let limit = Some(500_000);
+    let reference = common::run_lockstep(&elf, ExecMode::Interp, limit);
+    // Tiered compiles only hot blocks, so it needs a smaller arena to fill.
+    for (exec, bytes) in [(ExecMode::Jit, 24 << 10), (ExecMode::Tiered, 8 << 10)] {
+        let mut cfg = lockstep::machine::MachineConfig::bare_metal(&elf, exec);
+        cfg.jit_code_bytes = bytes;
+        let (mut m, read) = common::machine_with(cfg);
+        assert_eq!(m.run(limit), Outcome::Limit);
+        assert!(
+            m.stats().code_flushes > 0,
+            "{exec:?}: the arena never filled"
+        );
+        assert_eq!(m.icount(), reference.icount);
+        assert_eq!(m.cpu(), &reference.cpu, "{exec:?}");
+        assert_eq!(read().0, reference.uart);
+    }
+}

@@ -34,7 +34,7 @@ impl Rig {
         let mut bus = Box::new(Bus::new());
         bus.add_ram(0x4000_0000, 0x4000).unwrap();
         Rig {
-            compiler: Compiler::new::<ArmCpu>().unwrap(),
+            compiler: Compiler::new::<ArmCpu>(crate::clif::CODE_ARENA_BYTES).unwrap(),
             bus,
             seed: 0x1234_5678,
         }

@@ -29,8 +29,8 @@ use lockstep_runtime::softmmu::{self, layout as tlbl, MemOp, PAGE_MASK, TLB_ENTR
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Executable memory per compiler; when it is full the engine drops every
-/// translation and starts a new compiler.
+/// Executable memory per compiler by default; when it is full the engine
+/// drops every translation and starts a new compiler.
 pub const CODE_ARENA_BYTES: usize = 256 << 20;
 
 type Trampoline = unsafe extern "C" fn(env: *mut u8, code: *const u8) -> u32;
@@ -98,8 +98,9 @@ fn intcc(c: Cmp) -> IntCC {
 }
 
 impl Compiler {
-    /// Sets up Cranelift for the host and compiles the trampoline.
-    pub fn new<G: Guest>() -> Result<Self, String> {
+    /// Sets up Cranelift for the host, with `code_bytes` of executable
+    /// memory, and compiles the trampoline.
+    pub fn new<G: Guest>(code_bytes: usize) -> Result<Self, String> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
         // Cranelift's IR verifier costs about a tenth of compile time; debug
@@ -123,7 +124,7 @@ impl Compiler {
             .finish(settings::Flags::new(flags))
             .map_err(|e| e.to_string())?;
         let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        let arena = CodeArena::new(CODE_ARENA_BYTES).map_err(|e| e.to_string())?;
+        let arena = CodeArena::new(code_bytes).map_err(|e| e.to_string())?;
         jb.memory_provider(Box::new(arena));
         let mut module = JITModule::new(jb);
         let ptr = types::I64;

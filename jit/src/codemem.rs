@@ -36,11 +36,6 @@ impl CodeArena {
         }
         Ok(CodeArena { map, used: 0 })
     }
-
-    /// Bytes handed out so far.
-    pub fn used(&self) -> usize {
-        self.used
-    }
 }
 
 impl JITMemoryProvider for CodeArena {

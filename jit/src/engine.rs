@@ -13,7 +13,7 @@
 //! exactly (see [`lockstep_runtime::exec::Engine`]) are always interpreted:
 //! they run once, and the interpreter gives the same answers.
 
-use crate::clif::{CompiledBlock, Compiler};
+use crate::clif::{CompiledBlock, Compiler, CODE_ARENA_BYTES};
 use crate::frontend::Guest;
 use crate::interp::InterpBlock;
 use crate::ir::Block;
@@ -98,6 +98,7 @@ pub struct GuestEngine<G: Guest> {
     by_page: HashMap<u64, Vec<usize>>,
     jump_cache: Vec<(u64, u32, usize)>,
     compiler: Option<Compiler>,
+    code_bytes: usize,
     values: Vec<u64>,
     stats: EngineStats,
     _guest: std::marker::PhantomData<G>,
@@ -114,9 +115,19 @@ pub struct EngineError(pub String);
 impl<G: Guest> GuestEngine<G> {
     /// An engine with an empty cache.
     pub fn new(mode: ExecMode, trace: TraceOptions) -> Result<Self, EngineError> {
+        Self::with_code_bytes(mode, trace, CODE_ARENA_BYTES)
+    }
+
+    /// An engine whose compiler gets `code_bytes` of executable memory
+    /// (small values exercise the flush-and-restart path).
+    pub fn with_code_bytes(
+        mode: ExecMode,
+        trace: TraceOptions,
+        code_bytes: usize,
+    ) -> Result<Self, EngineError> {
         let compiler = match mode {
             ExecMode::Jit | ExecMode::Tiered => {
-                let mut c = Compiler::new::<G>().map_err(EngineError)?;
+                let mut c = Compiler::new::<G>(code_bytes).map_err(EngineError)?;
                 c.out_asm = trace.out_asm;
                 Some(c)
             }
@@ -131,6 +142,7 @@ impl<G: Guest> GuestEngine<G> {
             by_page: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0, 0); JUMP_CACHE],
             compiler,
+            code_bytes,
             values: Vec::new(),
             stats: EngineStats::default(),
             _guest: std::marker::PhantomData,
@@ -163,9 +175,12 @@ impl<G: Guest> GuestEngine<G> {
 
     /// Drops every translation.
     pub fn flush(&mut self) {
-        for id in 0..self.entries.len() {
-            self.remove(id);
-        }
+        // Everything goes, chains and their targets alike: no need to undo
+        // links one by one.
+        self.stats.blocks_invalidated += self.entries.iter().filter(|e| e.is_some()).count() as u64;
+        self.entries.iter_mut().for_each(|e| *e = None);
+        self.free = (0..self.entries.len()).rev().collect();
+        self.by_key.clear();
         self.by_page.clear();
     }
 
@@ -194,11 +209,6 @@ impl<G: Guest> GuestEngine<G> {
                 list.retain(|&x| x != id);
             }
         }
-        for jc in self.jump_cache.iter_mut() {
-            if jc.2 == id {
-                *jc = (u64::MAX, 0, 0);
-            }
-        }
         self.free.push(id);
     }
 
@@ -207,7 +217,13 @@ impl<G: Guest> GuestEngine<G> {
         let flags = G::tb_flags(env);
         let jc = Self::jc_index(pc);
         let (jpc, jflags, jid) = self.jump_cache[jc];
-        if jpc == pc && jflags == flags {
+        // Removal does not touch the jump cache, so a hit is checked
+        // against the block it names (the id may since have been reused).
+        let live = |e: &Option<Entry>| {
+            e.as_ref()
+                .is_some_and(|e| e.interp.block.key.pc == pc && e.interp.block.key.flags == flags)
+        };
+        if jpc == pc && jflags == flags && self.entries.get(jid).is_some_and(live) {
             return Ok(jid);
         }
         let phys = match lockstep_runtime::softmmu::translate_code(env, pc, G::mmu_idx(env)) {
@@ -267,7 +283,14 @@ impl<G: Guest> GuestEngine<G> {
             self.entries.len() - 1
         });
         let compiled = match self.mode {
-            ExecMode::Jit => Some(self.compile(&block, id).0),
+            ExecMode::Jit => {
+                let (code, flushed) = self.compile(&block, id);
+                if flushed {
+                    // The flush freed every id, this one included.
+                    self.free.retain(|&x| x != id);
+                }
+                Some(code)
+            }
             _ => None,
         };
         lockstep_runtime::softmmu::protect_code(
@@ -315,7 +338,8 @@ impl<G: Guest> GuestEngine<G> {
             self.stats.code_flushes += 1;
             flushed = true;
             self.compiler = None;
-            let mut c = Compiler::new::<G>().expect("the JIT started once, so it starts again");
+            let mut c = Compiler::new::<G>(self.code_bytes)
+                .expect("the JIT started once, so it starts again");
             c.out_asm = self.trace.out_asm;
             self.compiler = Some(c);
         }

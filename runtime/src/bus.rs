@@ -159,11 +159,6 @@ impl Bus {
         self.mmio[region].device.write(offset, size, value)
     }
 
-    /// The device mapped at region index `region`.
-    pub fn mmio_name(&self, region: usize) -> &str {
-        self.mmio[region].device.name()
-    }
-
     /// The RAM bytes `[paddr, paddr+len)` if they lie in one RAM region.
     pub fn ram_slice_mut(&mut self, paddr: u64, len: u64) -> Option<&mut [u8]> {
         let r = self.ram.iter_mut().find(|r| {
@@ -234,12 +229,6 @@ impl Bus {
         }
         self.dirty_code.push(page);
         true
-    }
-
-    /// Whether the page holding `paddr` is marked as holding code.
-    pub fn is_code(&mut self, paddr: u64) -> bool {
-        self.code_bit(paddr)
-            .is_some_and(|(word, bit)| *word & bit != 0)
     }
 
     /// Physical pages whose code was overwritten since the last call.

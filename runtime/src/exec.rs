@@ -74,14 +74,6 @@ impl<A> RunLoop<A> {
         self.icount
     }
 
-    /// Credits an instruction the run loop itself completed (a trap that
-    /// the machine emulated, such as a semihosting call, is credited by
-    /// the block that raised it; this is for the rare instruction that is
-    /// not).
-    pub fn credit(&mut self, n: u64) {
-        self.icount += n;
-    }
-
     /// Runs until `target` instructions have retired in total, or until
     /// something needs the caller.
     pub fn run_until(&mut self, engine: &mut dyn Engine<A>, target: u64) -> Stop {

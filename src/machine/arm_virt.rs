@@ -35,6 +35,22 @@ pub struct MachineConfig {
     pub exec: ExecMode,
     /// What to trace.
     pub trace: TraceOptions,
+    /// Executable memory for compiled code.
+    pub jit_code_bytes: usize,
+}
+
+impl MachineConfig {
+    /// A bare-metal run of `kernel`: 128 MiB, semihosting on, no traces.
+    pub fn bare_metal(kernel: &std::path::Path, exec: ExecMode) -> Self {
+        MachineConfig {
+            memory: 128 << 20,
+            kernel: kernel.to_path_buf(),
+            semihosting: true,
+            exec,
+            trace: TraceOptions::default(),
+            jit_code_bytes: lockstep_jit::clif::CODE_ARENA_BYTES,
+        }
+    }
 }
 
 /// Why the machine stopped.
@@ -161,7 +177,7 @@ impl ArmVirt {
             cpu.cpsr_rest |= psr::T;
         }
         let run = RunLoop::new(cpu, bus);
-        let engine = ArmEngine::new(cfg.exec, cfg.trace)?;
+        let engine = ArmEngine::with_code_bytes(cfg.exec, cfg.trace, cfg.jit_code_bytes)?;
         Ok(ArmVirt {
             run,
             engine,

@@ -32,9 +32,10 @@ pub enum Request {
     Error(String),
 }
 
-fn read_u32(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u32> {
+/// Reads `size` bytes of guest memory for a semihosting argument.
+fn read(env: &mut CpuEnv<ArmCpu>, addr: u32, size: u8) -> Option<u32> {
     let op = MemOp {
-        size: 4,
+        size,
         align: 1,
         mmu_idx: env.arch.mmu_idx() as u8,
     };
@@ -43,23 +44,12 @@ fn read_u32(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u32> {
         .map(|v| v as u32)
 }
 
-fn read_u8(env: &mut CpuEnv<ArmCpu>, addr: u32) -> Option<u8> {
-    let op = MemOp {
-        size: 1,
-        align: 1,
-        mmu_idx: env.arch.mmu_idx() as u8,
-    };
-    softmmu::read(env, u64::from(addr), op)
-        .ok()
-        .map(|v| v as u8)
-}
-
 /// Performs the call described by r0 (operation) and r1 (parameter).
 pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
     let op = env.arch.regs[0];
     let arg = env.arch.regs[1];
     match op {
-        SYS_WRITEC => match read_u8(env, arg) {
+        SYS_WRITEC => match read(env, arg, 1).map(|c| c as u8) {
             Some(c) => {
                 let _ = out.write_all(&[c]);
                 let _ = out.flush();
@@ -71,7 +61,7 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
             let mut s = Vec::new();
             let mut a = arg;
             loop {
-                match read_u8(env, a) {
+                match read(env, a, 1).map(|c| c as u8) {
                     Some(0) => break,
                     Some(c) => s.push(c),
                     None => {
@@ -91,7 +81,7 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
         } else {
             1
         }),
-        SYS_EXIT_EXTENDED => match (read_u32(env, arg), read_u32(env, arg.wrapping_add(4))) {
+        SYS_EXIT_EXTENDED => match (read(env, arg, 4), read(env, arg.wrapping_add(4), 4)) {
             (Some(ADP_STOPPED_APPLICATION_EXIT), Some(code)) => Request::Exit(code as i32),
             (Some(_), Some(_)) => Request::Exit(1),
             _ => Request::Error(format!(

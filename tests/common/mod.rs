@@ -6,7 +6,7 @@
 pub mod randgen;
 
 use lockstep::machine::{ArmVirt, MachineConfig, Outcome};
-use lockstep_jit::engine::{ExecMode, TraceOptions};
+use lockstep_jit::engine::ExecMode;
 use lockstep_runtime::arm::ArmCpu;
 use std::cell::RefCell;
 use std::io::Write;
@@ -99,13 +99,11 @@ pub struct RunResult {
 
 /// Builds the machine for `elf`.
 pub fn machine(elf: &Path, exec: ExecMode) -> (ArmVirt, impl Fn() -> (String, String)) {
-    let cfg = MachineConfig {
-        memory: 128 << 20,
-        kernel: elf.to_path_buf(),
-        semihosting: true,
-        exec,
-        trace: TraceOptions::default(),
-    };
+    machine_with(MachineConfig::bare_metal(elf, exec))
+}
+
+/// Builds the machine `cfg` describes, with captured consoles.
+pub fn machine_with(cfg: MachineConfig) -> (ArmVirt, impl Fn() -> (String, String)) {
     let (uart, semi) = (Capture::default(), Capture::default());
     let m =
         ArmVirt::new(&cfg, Box::new(uart.clone()), Box::new(semi.clone())).expect("machine starts");
