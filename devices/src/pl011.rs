@@ -6,6 +6,7 @@
 //! then the receive FIFO is always empty. Identification registers read as
 //! on the real part, so drivers that probe them find a PL011.
 
+use lockstep_runtime::bus::IoCtx;
 use lockstep_runtime::MmioDevice;
 use std::io::Write;
 
@@ -63,11 +64,11 @@ impl Pl011 {
 }
 
 impl MmioDevice for Pl011 {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "pl011"
     }
 
-    fn read(&mut self, offset: u64, _size: u8) -> u64 {
+    fn read(&mut self, _ctx: &IoCtx, offset: u64, _size: u8) -> u64 {
         let v = match offset {
             DR => 0,
             RSR => 0,
@@ -89,7 +90,7 @@ impl MmioDevice for Pl011 {
         u64::from(v)
     }
 
-    fn write(&mut self, offset: u64, _size: u8, value: u64) {
+    fn write(&mut self, _ctx: &IoCtx, offset: u64, _size: u8, value: u64) {
         let v = value as u32;
         match offset {
             DR => {
@@ -134,13 +135,13 @@ mod tests {
     fn transmits_and_identifies() {
         let sink = Shared::default();
         let mut u = Pl011::new(Box::new(sink.clone()));
-        u.write(DR, 4, u64::from(b'h'));
-        u.write(DR, 1, u64::from(b'i'));
+        u.write(&IoCtx::default(), DR, 4, u64::from(b'h'));
+        u.write(&IoCtx::default(), DR, 1, u64::from(b'i'));
         assert_eq!(&*sink.0.borrow(), b"hi");
-        assert_eq!(u.read(FR, 4) as u32 & FR_TXFE, FR_TXFE);
-        assert_eq!(u.read(0xfe0, 4), 0x11);
-        assert_eq!(u.read(0xffc, 4), 0xb1);
-        u.write(CR, 4, 0x301);
-        assert_eq!(u.read(CR, 4), 0x301);
+        assert_eq!(u.read(&IoCtx::default(), FR, 4) as u32 & FR_TXFE, FR_TXFE);
+        assert_eq!(u.read(&IoCtx::default(), 0xfe0, 4), 0x11);
+        assert_eq!(u.read(&IoCtx::default(), 0xffc, 4), 0xb1);
+        u.write(&IoCtx::default(), CR, 4, 0x301);
+        assert_eq!(u.read(&IoCtx::default(), CR, 4), 0x301);
     }
 }

@@ -424,6 +424,17 @@ impl Lowering<'_> {
         self.b.ins().store(flags(), v, self.env, slot.offset as i32);
     }
 
+    /// Tells the runtime how many instructions of the block have not
+    /// retired at instruction `insn` (see `lockstep_runtime::env`), before
+    /// a call out of guest code.
+    fn store_insns_ahead(&mut self, insn: u16) {
+        let ahead = i64::from(self.block.len()) - i64::from(insn);
+        let v = self.b.ins().iconst(types::I64, ahead);
+        self.b
+            .ins()
+            .store(flags(), v, self.env, self.layout.insns_ahead);
+    }
+
     fn refund(&mut self, n: u64) {
         if n == 0 {
             return;
@@ -709,6 +720,7 @@ impl Lowering<'_> {
                     argv.push(self.b.ins().iconst(types::I64, 0));
                 }
                 self.flush_state();
+                self.store_insns_ahead(op.insn);
                 let sig = self.b.import_signature(self.helper_sig.clone());
                 let f = self
                     .b
@@ -890,6 +902,7 @@ impl Lowering<'_> {
 
         self.b.switch_to_block(miss_b);
         self.flush_state();
+        self.store_insns_ahead(insn);
         let op = MemOp {
             size: access.size,
             align: access.align,
@@ -956,6 +969,7 @@ impl Lowering<'_> {
 
         self.b.switch_to_block(miss_b);
         self.flush_state();
+        self.store_insns_ahead(insn);
         let v64 = if sty == types::I64 {
             v
         } else {

@@ -447,6 +447,10 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
                 _ => entry.interp.run(env, &mut self.values),
             };
             match code {
+                // A helper asked the run loop to look (an exception return
+                // that may unmask interrupts, a timer write): the block
+                // completed, so the PC is already the next one.
+                ExitCode::Next if env.exit_request != 0 => return ExitCode::Request,
                 ExitCode::Next => {}
                 ExitCode::Budget => {
                     env.exit_from = u64::MAX;

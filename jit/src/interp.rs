@@ -266,6 +266,7 @@ impl InterpBlock {
                         align: access.align,
                         mmu_idx: b.mmu_idx,
                     };
+                    env.insns_ahead = n - u64::from(op.insn);
                     match softmmu::read(env, values[addr.0 as usize], mop) {
                         Ok(raw) => values[dst.0 as usize] = finish_load(raw, *access, ty(*dst)),
                         Err(f) => {
@@ -281,6 +282,7 @@ impl InterpBlock {
                         mmu_idx: b.mmu_idx,
                     };
                     let v = prepare_store(values[src.0 as usize], *access);
+                    env.insns_ahead = n - u64::from(op.insn);
                     if let Err(f) = softmmu::write(env, values[addr.0 as usize], v, mop) {
                         env.raise(f);
                         return self.fault_exit(env, op.insn);
@@ -291,6 +293,7 @@ impl InterpBlock {
                     for (slot, v) in a.iter_mut().zip(args) {
                         *slot = values[v.0 as usize];
                     }
+                    env.insns_ahead = n - u64::from(op.insn);
                     let envp = env as *mut CpuEnv<A> as *mut u8;
                     // SAFETY: helpers are written for this environment.
                     values[dst.0 as usize] = unsafe { (helper.func)(envp, a[0], a[1], a[2], a[3]) };

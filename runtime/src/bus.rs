@@ -8,6 +8,18 @@ pub const PAGE_BITS: u32 = 12;
 /// Bytes per guest page.
 pub const PAGE_SIZE: u64 = 1 << PAGE_BITS;
 
+/// What a device sees of the machine at the moment of a guest access: the
+/// exact instruction count and the virtual time derived from it. Devices
+/// that keep time (an RTC, a timer) read it from here and never from the
+/// host clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoCtx {
+    /// Guest instructions retired before the accessing instruction.
+    pub icount: u64,
+    /// Virtual nanoseconds since the machine started (see [`crate::env`]).
+    pub now_ns: u64,
+}
+
 /// A memory-mapped device as the bus sees it.
 ///
 /// Offsets are relative to the start of the device's region. `size` is the
@@ -16,11 +28,27 @@ pub const PAGE_SIZE: u64 = 1 << PAGE_BITS;
 /// (usually zero) and ignores writes, as the hardware does.
 pub trait MmioDevice {
     /// A short name for traces and error messages.
-    fn name(&self) -> &str;
+    fn name(&self) -> &'static str;
     /// A guest read.
-    fn read(&mut self, offset: u64, size: u8) -> u64;
+    fn read(&mut self, ctx: &IoCtx, offset: u64, size: u8) -> u64;
     /// A guest write.
-    fn write(&mut self, offset: u64, size: u8, value: u64);
+    fn write(&mut self, ctx: &IoCtx, offset: u64, size: u8, value: u64);
+}
+
+/// A device shared with the machine (which also drives it from outside the
+/// bus: input, timers) is mapped through its `Rc`. The guest thread is the
+/// only one that touches it, and a device never calls back into itself, so
+/// the borrow cannot fail.
+impl<T: MmioDevice> MmioDevice for std::rc::Rc<std::cell::RefCell<T>> {
+    fn name(&self) -> &'static str {
+        self.borrow().name()
+    }
+    fn read(&mut self, ctx: &IoCtx, offset: u64, size: u8) -> u64 {
+        self.borrow_mut().read(ctx, offset, size)
+    }
+    fn write(&mut self, ctx: &IoCtx, offset: u64, size: u8, value: u64) {
+        self.borrow_mut().write(ctx, offset, size, value)
+    }
 }
 
 struct RamRegion {
@@ -150,13 +178,13 @@ impl Bus {
     }
 
     /// Reads a device register (see [`Target::Mmio`]).
-    pub fn mmio_read(&mut self, region: usize, offset: u64, size: u8) -> u64 {
-        self.mmio[region].device.read(offset, size)
+    pub fn mmio_read(&mut self, ctx: &IoCtx, region: usize, offset: u64, size: u8) -> u64 {
+        self.mmio[region].device.read(ctx, offset, size)
     }
 
     /// Writes a device register (see [`Target::Mmio`]).
-    pub fn mmio_write(&mut self, region: usize, offset: u64, size: u8, value: u64) {
-        self.mmio[region].device.write(offset, size, value)
+    pub fn mmio_write(&mut self, ctx: &IoCtx, region: usize, offset: u64, size: u8, value: u64) {
+        self.mmio[region].device.write(ctx, offset, size, value)
     }
 
     /// The RAM bytes `[paddr, paddr+len)` if they lie in one RAM region.
@@ -248,13 +276,13 @@ mod tests {
 
     struct Reg(u64);
     impl MmioDevice for Reg {
-        fn name(&self) -> &str {
+        fn name(&self) -> &'static str {
             "reg"
         }
-        fn read(&mut self, _: u64, _: u8) -> u64 {
+        fn read(&mut self, _: &IoCtx, _: u64, _: u8) -> u64 {
             self.0
         }
-        fn write(&mut self, _: u64, _: u8, v: u64) {
+        fn write(&mut self, _: &IoCtx, _: u64, _: u8, v: u64) {
             self.0 = v
         }
     }
@@ -276,7 +304,7 @@ mod tests {
             }
         );
         assert_eq!(bus.resolve(0x4001_0000), Target::Unmapped);
-        assert_eq!(bus.mmio_read(0, 0, 4), 7);
+        assert_eq!(bus.mmio_read(&IoCtx::default(), 0, 0, 4), 7);
         assert!(bus.add_ram(0x4000_8000, 0x1000).is_err());
     }
 

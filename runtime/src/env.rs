@@ -3,6 +3,24 @@
 //! `CpuEnv` is `#[repr(C)]` and its address never changes while a vCPU
 //! exists, so the Cranelift backend can address guest registers, the icount
 //! budget and the TLB at fixed offsets from one pointer.
+//!
+//! # Exact instruction count inside a block
+//!
+//! A block takes its whole length off the budget when it is entered, so in
+//! the middle of a block the budget alone does not say how many
+//! instructions have retired. Before every call out of guest code (a
+//! helper, a softmmu slow path) both backends store in `insns_ahead` how
+//! many instructions of the block have not retired yet, the calling one
+//! included; [`CpuEnv::icount_now`] then gives the exact count. That is what
+//! makes a device read, a timer read or an input delivered in the middle of
+//! a block land on the same instruction in every backend.
+//!
+//! # Virtual time
+//!
+//! Virtual time is a function of the instruction count alone:
+//! `now_ns = (icount << ICOUNT_SHIFT) + idle_ns`, where `idle_ns` grows only
+//! when every vCPU waits for an interrupt and time jumps to the next timer
+//! deadline. No host clock is involved.
 
 use crate::bus::Bus;
 use crate::softmmu::{Tlb, MMU_MODES, TLB_ENTRIES};
@@ -89,6 +107,11 @@ pub struct GuestFault {
     pub vaddr: u64,
 }
 
+/// Virtual nanoseconds per retired instruction, as a shift: each
+/// instruction takes `1 << ICOUNT_SHIFT` ns (one instruction per
+/// nanosecond, a 1 GHz core that retires one instruction a cycle).
+pub const ICOUNT_SHIFT: u32 = 0;
+
 /// Everything one vCPU's guest code touches, laid out for compiled code.
 #[repr(C)]
 pub struct CpuEnv<A> {
@@ -109,6 +132,17 @@ pub struct CpuEnv<A> {
     /// Engine scratch: which direct exit of which compiled block returned
     /// last (`block << 1 | exit`), so the engine can chain it.
     pub exit_from: u64,
+    /// Instructions of the running block not retired yet, the current one
+    /// included; stored by the backends before every call out of guest
+    /// code (see the module documentation).
+    pub insns_ahead: u64,
+    /// The instruction count when the run loop last set `budget`.
+    pub icount_base: u64,
+    /// The budget the run loop last set.
+    pub budget_base: u64,
+    /// Virtual nanoseconds spent idle (time jumped forward while waiting
+    /// for an interrupt).
+    pub idle_ns: u64,
     /// The physical address space, for slow paths. Owned by the run loop.
     pub bus: *mut Bus,
     /// The softmmu TLB, one table per MMU mode.
@@ -129,6 +163,10 @@ impl<A> CpuEnv<A> {
             trap: Trap::default(),
             fault: None,
             exit_from: u64::MAX,
+            insns_ahead: 0,
+            icount_base: 0,
+            budget_base: 0,
+            idle_ns: 0,
             bus,
             tlb: [Tlb::default(); MMU_MODES],
             tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],
@@ -143,6 +181,25 @@ impl<A> CpuEnv<A> {
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn bus(&self) -> &mut Bus {
         unsafe { &mut *self.bus }
+    }
+
+    /// Guest instructions retired before the current one (exact inside a
+    /// helper or slow path as well as between blocks).
+    pub fn icount_now(&self) -> u64 {
+        self.icount_base + (self.budget_base - self.budget) - self.insns_ahead
+    }
+
+    /// Virtual nanoseconds since the machine started.
+    pub fn now_ns(&self) -> u64 {
+        (self.icount_now() << ICOUNT_SHIFT) + self.idle_ns
+    }
+
+    /// What a device sees at this instant.
+    pub fn io_ctx(&self) -> crate::bus::IoCtx {
+        crate::bus::IoCtx {
+            icount: self.icount_now(),
+            now_ns: self.now_ns(),
+        }
     }
 
     /// Records a fault for the engine to report with [`ExitCode::Fault`].
@@ -167,6 +224,8 @@ pub struct EnvLayout {
     pub trap_arg: i32,
     /// `exit_from` (u64).
     pub exit_from: i32,
+    /// `insns_ahead` (u64).
+    pub insns_ahead: i32,
     /// The first TLB table.
     pub tlb: i32,
 }
@@ -182,6 +241,7 @@ impl<A> CpuEnv<A> {
             trap_code: (offset_of!(Self, trap) + offset_of!(Trap, code)) as i32,
             trap_arg: (offset_of!(Self, trap) + offset_of!(Trap, arg)) as i32,
             exit_from: offset_of!(Self, exit_from) as i32,
+            insns_ahead: offset_of!(Self, insns_ahead) as i32,
             tlb: offset_of!(Self, tlb) as i32,
         }
     }

@@ -28,6 +28,10 @@ pub enum Stop {
     Fault(GuestFault),
     /// The guest waits for an interrupt.
     Halt,
+    /// Something may have changed what the machine must do next (an MMIO
+    /// write, a change of the interrupt masks, an exception return, a
+    /// timer reprogrammed): the caller looks before running on.
+    Request,
 }
 
 /// One vCPU and its address space, with the retired-instruction count.
@@ -74,6 +78,16 @@ impl<A> RunLoop<A> {
         self.icount
     }
 
+    /// Virtual nanoseconds since the start (see [`crate::env`]).
+    pub fn now_ns(&self) -> u64 {
+        (self.icount << crate::env::ICOUNT_SHIFT) + self.env.idle_ns
+    }
+
+    /// Lets virtual time jump forward by `ns` while the guest is idle.
+    pub fn advance_idle(&mut self, ns: u64) {
+        self.env.idle_ns += ns;
+    }
+
     /// Runs until `target` instructions have retired in total, or until
     /// something needs the caller.
     pub fn run_until(&mut self, engine: &mut dyn Engine<A>, target: u64) -> Stop {
@@ -83,11 +97,18 @@ impl<A> RunLoop<A> {
             }
             let budget = target - self.icount;
             self.env.budget = budget;
+            self.env.budget_base = budget;
+            self.env.icount_base = self.icount;
+            self.env.insns_ahead = 0;
             let code = engine.execute(&mut self.env);
             self.icount += budget - self.env.budget;
+            self.env.insns_ahead = 0;
             match code {
                 ExitCode::Next | ExitCode::Budget => {}
-                ExitCode::Request => self.env.exit_request = 0,
+                ExitCode::Request => {
+                    self.env.exit_request = 0;
+                    return Stop::Request;
+                }
                 ExitCode::Trap => return Stop::Trap(self.env.trap),
                 ExitCode::Fault => {
                     let fault = self.env.fault.take().expect("fault exit without a fault");

@@ -7,6 +7,7 @@
 //!   slow path that fills it.
 //! - [`env`]: the `#[repr(C)]` per-vCPU block that compiled code works on.
 //! - [`arm`]: the 32-bit ARM CPU state.
+//! - [`irq`]: interrupt lines from devices to an interrupt controller.
 //! - [`exec`]: the seam to the execution engines and the icount-exact run loop.
 //!
 //! Nothing here depends on host time or on hash-map iteration order: the run
@@ -16,9 +17,11 @@ pub mod arm;
 pub mod bus;
 pub mod env;
 pub mod exec;
+pub mod irq;
 pub mod memory;
 pub mod softmmu;
 
-pub use bus::{Bus, MmioDevice};
+pub use bus::{Bus, IoCtx, MmioDevice};
+pub use irq::{IrqLine, IrqLines};
 pub use env::{CpuEnv, ExitCode, GuestFault, Trap};
 pub use exec::{Engine, RunLoop, Stop};

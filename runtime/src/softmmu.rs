@@ -267,7 +267,10 @@ pub fn slow_read<A: Translate>(
             // SAFETY: the access lies within one page of RAM.
             Ok(unsafe { host_read(host, op.size) })
         }
-        Target::Mmio { region, offset } => Ok(bus.mmio_read(region, offset, op.size)),
+        Target::Mmio { region, offset } => {
+            let ctx = env.io_ctx();
+            Ok(bus.mmio_read(&ctx, region, offset, op.size))
+        }
         Target::Unmapped => Err(GuestFault {
             kind: FaultKind::External,
             access: Access::Read,
@@ -331,7 +334,8 @@ pub fn slow_write<A: Translate>(
             Ok(())
         }
         Target::Mmio { region, offset } => {
-            bus.mmio_write(region, offset, op.size, value);
+            let ctx = env.io_ctx();
+            bus.mmio_write(&ctx, region, offset, op.size, value);
             env.exit_request = 1;
             Ok(())
         }

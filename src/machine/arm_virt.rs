@@ -216,6 +216,7 @@ impl ArmVirt {
             let pc = self.run.env.arch.regs[15];
             let (exception, cause, fault) = match stop {
                 Stop::Limit => return Outcome::Limit,
+                Stop::Request => continue,
                 Stop::Halt => return Outcome::WaitForever { pc },
                 Stop::Fault(fault) => {
                     let e = if fault.access == Access::Fetch {
