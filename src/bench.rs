@@ -27,6 +27,10 @@ pub const QEMU_ARGS: &[&str] = &[
     "-semihosting",
     "-monitor",
     "none",
+    // No default network card: it needs a boot ROM Debian ships in a
+    // package of its own, and a bare-metal guest has no use for it.
+    "-nic",
+    "none",
     "-kernel",
 ];
 

@@ -253,6 +253,7 @@ fn loads_and_stores_at_every_size_order_and_sign() {
                     signed,
                     endian,
                     align: 1,
+                    mmu_idx: None,
                 };
                 b.store(addr, v, access);
                 let ty = if size == 8 { Type::I64 } else { Type::I32 };
@@ -283,6 +284,7 @@ fn faults_exit_at_the_instruction_with_its_credit() {
         signed: false,
         endian: Endian::Little,
         align: 4,
+        mmu_idx: None,
     };
     let v = b.load(Type::I32, a, access);
     b.set(slot(7, Type::I32), v);

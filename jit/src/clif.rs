@@ -857,7 +857,7 @@ impl Lowering<'_> {
     }
 
     /// The TLB entry address for `addr`, and the value its tag must equal.
-    fn tlb_probe(&mut self, addr: Value, size: u8, align: u8) -> (Value, Value) {
+    fn tlb_probe(&mut self, addr: Value, size: u8, align: u8, mmu_idx: u8) -> (Value, Value) {
         let i = self
             .b
             .ins()
@@ -865,7 +865,7 @@ impl Lowering<'_> {
         let i = self.b.ins().band_imm_s(i, (TLB_ENTRIES - 1) as i64);
         let off = self.b.ins().ishl_imm_u(i, i64::from(tlbl::ENTRY_SHIFT));
         let table = i64::from(self.layout.tlb)
-            + i64::from(self.block.mmu_idx) * (TLB_ENTRIES as i64) * i64::from(tlbl::ENTRY_SIZE);
+            + i64::from(mmu_idx) * (TLB_ENTRIES as i64) * i64::from(tlbl::ENTRY_SIZE);
         let base = self.b.ins().iadd_imm_s(self.env, table);
         let entry = self.b.ins().iadd(base, off);
         let last = self.b.ins().iadd_imm_s(addr, i64::from(size) - 1);
@@ -878,7 +878,12 @@ impl Lowering<'_> {
     }
 
     fn load(&mut self, insn: u16, addr: Value, access: ir::MemAccess, dst: types::Type) -> Value {
-        let (entry, cmp) = self.tlb_probe(addr, access.size, access.align);
+        let (entry, cmp) = self.tlb_probe(
+            addr,
+            access.size,
+            access.align,
+            access.mmu_idx.unwrap_or(self.block.mmu_idx),
+        );
         let tag = self.b.ins().load(types::I64, flags(), entry, tlbl::READ);
         let hit = self.b.ins().icmp(IntCC::Equal, tag, cmp);
         let hit_b = self.b.create_block();
@@ -906,7 +911,7 @@ impl Lowering<'_> {
         let op = MemOp {
             size: access.size,
             align: access.align,
-            mmu_idx: self.block.mmu_idx,
+            mmu_idx: access.mmu_idx.unwrap_or(self.block.mmu_idx),
         }
         .pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));
@@ -951,7 +956,12 @@ impl Lowering<'_> {
         if access.endian == Endian::Big && sty != types::I8 {
             v = self.b.ins().bswap(v);
         }
-        let (entry, cmp) = self.tlb_probe(addr, access.size, access.align);
+        let (entry, cmp) = self.tlb_probe(
+            addr,
+            access.size,
+            access.align,
+            access.mmu_idx.unwrap_or(self.block.mmu_idx),
+        );
         let tag = self.b.ins().load(types::I64, flags(), entry, tlbl::WRITE);
         let hit = self.b.ins().icmp(IntCC::Equal, tag, cmp);
         let hit_b = self.b.create_block();
@@ -978,7 +988,7 @@ impl Lowering<'_> {
         let op = MemOp {
             size: access.size,
             align: access.align,
-            mmu_idx: self.block.mmu_idx,
+            mmu_idx: access.mmu_idx.unwrap_or(self.block.mmu_idx),
         }
         .pack();
         let op = self.b.ins().iconst(types::I32, i64::from(op));

@@ -264,7 +264,7 @@ impl InterpBlock {
                     let mop = MemOp {
                         size: access.size,
                         align: access.align,
-                        mmu_idx: b.mmu_idx,
+                        mmu_idx: access.mmu_idx.unwrap_or(b.mmu_idx),
                     };
                     env.insns_ahead = n - u64::from(op.insn);
                     match softmmu::read(env, values[addr.0 as usize], mop) {
@@ -279,7 +279,7 @@ impl InterpBlock {
                     let mop = MemOp {
                         size: access.size,
                         align: access.align,
-                        mmu_idx: b.mmu_idx,
+                        mmu_idx: access.mmu_idx.unwrap_or(b.mmu_idx),
                     };
                     let v = prepare_store(values[src.0 as usize], *access);
                     env.insns_ahead = n - u64::from(op.insn);

@@ -107,6 +107,9 @@ pub struct MemAccess {
     /// Alignment the access demands, in bytes (1: none); a misaligned
     /// access faults.
     pub align: u8,
+    /// The softmmu table to use instead of the block's (an unprivileged
+    /// access from privileged code, such as ARM's LDRT).
+    pub mmu_idx: Option<u8>,
 }
 
 /// One-operand operations.

@@ -88,12 +88,26 @@ pub enum Access {
 }
 
 /// Why an access faulted.
+///
+/// The MMU kinds carry the translation level at which the walk stopped
+/// (1-3) and, for the short-descriptor format, the domain, so the
+/// architecture can build its fault status registers from them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     /// The address is not aligned as the instruction requires.
     Alignment,
     /// No device or RAM answers at the physical address.
     External,
+    /// A translation table walk read from an address nothing answers at.
+    WalkExternal { level: u8 },
+    /// No valid translation for the address.
+    Translation { level: u8 },
+    /// The translation's access flag is clear.
+    AccessFlag { level: u8 },
+    /// The domain of the translation forbids any access.
+    Domain { level: u8, domain: u8 },
+    /// The translation's permissions forbid this access.
+    Permission { level: u8, domain: u8 },
 }
 
 /// A guest memory fault, as the runtime reports it to the architecture.
@@ -143,6 +157,10 @@ pub struct CpuEnv<A> {
     /// Virtual nanoseconds spent idle (time jumped forward while waiting
     /// for an interrupt).
     pub idle_ns: u64,
+    /// Bumped whenever virtual-to-physical mappings may have changed (a
+    /// TLB flush, a new translation table base, the MMU turned on or off):
+    /// the engine then forgets what it looked up by virtual address.
+    pub mmu_epoch: u64,
     /// The physical address space, for slow paths. Owned by the run loop.
     pub bus: *mut Bus,
     /// The softmmu TLB, one table per MMU mode.
@@ -167,6 +185,7 @@ impl<A> CpuEnv<A> {
             icount_base: 0,
             budget_base: 0,
             idle_ns: 0,
+            mmu_epoch: 0,
             bus,
             tlb: [Tlb::default(); MMU_MODES],
             tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],

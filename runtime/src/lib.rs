@@ -22,6 +22,6 @@ pub mod memory;
 pub mod softmmu;
 
 pub use bus::{Bus, IoCtx, MmioDevice};
-pub use irq::{IrqLine, IrqLines};
 pub use env::{CpuEnv, ExitCode, GuestFault, Trap};
 pub use exec::{Engine, RunLoop, Stop};
+pub use irq::{IrqLine, IrqLines};

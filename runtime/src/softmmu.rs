@@ -80,16 +80,36 @@ pub mod layout {
 
 const _: () = assert!(std::mem::size_of::<TlbEntry>() == layout::ENTRY_SIZE as usize);
 
+/// Read permission (see [`Translation::perms`]).
+pub const PERM_READ: u8 = 1;
+/// Write permission.
+pub const PERM_WRITE: u8 = 2;
+/// Execute permission.
+pub const PERM_EXEC: u8 = 4;
+
+/// A successful translation: the physical address and every kind of
+/// access the mapping allows in this MMU mode, so one walk can fill the
+/// read, write and fetch tags of a TLB entry at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// The physical address of the byte.
+    pub paddr: u64,
+    /// [`PERM_READ`] | [`PERM_WRITE`] | [`PERM_EXEC`], as allowed.
+    pub perms: u8,
+}
+
 /// Address translation for one architecture: virtual to physical, or the
-/// architected fault. Until an MMU is modelled it is the identity.
+/// architected fault for the access asked about.
 pub trait Translate: Sized {
-    /// Translates `vaddr` for `access` in MMU mode `mmu_idx`.
+    /// Translates `vaddr` for `access` in MMU mode `mmu_idx`. An access
+    /// the mapping forbids is the fault; otherwise the result also says
+    /// which other accesses the mapping allows.
     fn translate(
         env: &mut CpuEnv<Self>,
         vaddr: u64,
         access: Access,
         mmu_idx: usize,
-    ) -> Result<u64, GuestFault>;
+    ) -> Result<Translation, GuestFault>;
 }
 
 /// Index of the TLB entry for `vaddr`.
@@ -98,11 +118,29 @@ pub fn tlb_index(vaddr: u64) -> usize {
     (vaddr >> PAGE_BITS) as usize & (TLB_ENTRIES - 1)
 }
 
-/// Flushes every entry of every table.
-pub fn flush_all<A>(env: &mut CpuEnv<A>) {
+/// Flushes every entry of every table. `remap` says whether mappings
+/// themselves may have changed (not just permissions): the engine then
+/// also forgets its virtual-address lookups.
+pub fn flush_all<A>(env: &mut CpuEnv<A>, remap: bool) {
     for t in env.tlb.iter_mut() {
         *t = Tlb::default();
     }
+    if remap {
+        env.mmu_epoch += 1;
+    }
+}
+
+/// Flushes the entries for the page of `vaddr` in every table.
+pub fn flush_page<A>(env: &mut CpuEnv<A>, vaddr: u64) {
+    let i = tlb_index(vaddr);
+    let page = vaddr & PAGE_MASK;
+    for t in env.tlb.iter_mut() {
+        let e = &mut t.entries[i];
+        if [e.read, e.write, e.fetch].contains(&page) {
+            *e = TlbEntry::EMPTY;
+        }
+    }
+    env.mmu_epoch += 1;
 }
 
 /// Removes the fast write path to physical page `ppage` from every entry
@@ -213,25 +251,33 @@ fn check_align(vaddr: u64, op: MemOp, access: Access) -> Result<(), GuestFault> 
     Ok(())
 }
 
-/// Fills the TLB entry for the page of `vaddr` if it is RAM.
+/// Fills the TLB entry for the page of `vaddr` (which is RAM) with the
+/// accesses the translation allows.
 fn fill<A: Translate>(
     env: &mut CpuEnv<A>,
     vaddr: u64,
-    paddr: u64,
+    t: Translation,
     mmu_idx: usize,
     host: *mut u8,
     code: bool,
 ) {
     let page_v = vaddr & PAGE_MASK;
-    let page_host = (host as u64).wrapping_sub(paddr & !PAGE_MASK);
+    let page_host = (host as u64).wrapping_sub(t.paddr & !PAGE_MASK);
+    let tag = |perm: u8| {
+        if t.perms & perm != 0 {
+            page_v
+        } else {
+            TLB_INVALID
+        }
+    };
     let i = tlb_index(vaddr);
     env.tlb[mmu_idx].entries[i] = TlbEntry {
-        read: page_v,
-        write: if code { TLB_INVALID } else { page_v },
-        fetch: page_v,
+        read: tag(PERM_READ),
+        write: if code { TLB_INVALID } else { tag(PERM_WRITE) },
+        fetch: tag(PERM_EXEC),
         addend: page_host.wrapping_sub(page_v),
     };
-    env.tlb_phys[mmu_idx][i] = paddr & PAGE_MASK;
+    env.tlb_phys[mmu_idx][i] = t.paddr & PAGE_MASK;
 }
 
 /// The slow read path: alignment check, translation, TLB fill, MMIO.
@@ -258,12 +304,12 @@ pub fn slow_read<A: Translate>(
         }
         return Ok(v);
     }
-    let paddr = A::translate(env, vaddr, Access::Read, op.mmu_idx as usize)?;
+    let t = A::translate(env, vaddr, Access::Read, op.mmu_idx as usize)?;
     // SAFETY: the run loop owns the bus while guest code runs.
     let bus = unsafe { env.bus() };
-    match bus.resolve(paddr) {
+    match bus.resolve(t.paddr) {
         Target::Ram { host, code } => {
-            fill(env, vaddr, paddr, op.mmu_idx as usize, host, code);
+            fill(env, vaddr, t, op.mmu_idx as usize, host, code);
             // SAFETY: the access lies within one page of RAM.
             Ok(unsafe { host_read(host, op.size) })
         }
@@ -295,9 +341,9 @@ pub fn slow_write<A: Translate>(
         // memory untouched.
         let second = vaddr.wrapping_add(u64::from(op.size) - 1) & PAGE_MASK;
         for page_addr in [vaddr, second] {
-            let paddr = A::translate(env, page_addr, Access::Write, op.mmu_idx as usize)?;
+            let t = A::translate(env, page_addr, Access::Write, op.mmu_idx as usize)?;
             // SAFETY: the run loop owns the bus while guest code runs.
-            if unsafe { env.bus() }.resolve(paddr) == Target::Unmapped {
+            if unsafe { env.bus() }.resolve(t.paddr) == Target::Unmapped {
                 return Err(GuestFault {
                     kind: FaultKind::External,
                     access: Access::Write,
@@ -319,16 +365,16 @@ pub fn slow_write<A: Translate>(
         }
         return Ok(());
     }
-    let paddr = A::translate(env, vaddr, Access::Write, op.mmu_idx as usize)?;
+    let t = A::translate(env, vaddr, Access::Write, op.mmu_idx as usize)?;
     // SAFETY: the run loop owns the bus while guest code runs.
     let bus = unsafe { env.bus() };
-    match bus.resolve(paddr) {
+    match bus.resolve(t.paddr) {
         Target::Ram { host, code } => {
-            let still_code = code && !bus.note_code_write(paddr, u64::from(op.size));
+            let still_code = code && !bus.note_code_write(t.paddr, u64::from(op.size));
             if code && !still_code {
                 env.exit_request = 1;
             }
-            fill(env, vaddr, paddr, op.mmu_idx as usize, host, still_code);
+            fill(env, vaddr, t, op.mmu_idx as usize, host, still_code);
             // SAFETY: the access lies within one page of RAM.
             unsafe { host_write(host, op.size, value) };
             Ok(())
@@ -348,16 +394,24 @@ pub fn slow_write<A: Translate>(
 }
 
 /// Translates an instruction fetch address to a physical address in RAM.
-/// Code can only be fetched from RAM.
+/// Code can only be fetched from RAM. The TLB's fetch tag answers first;
+/// a miss walks the translation and fills the entry.
 pub fn translate_code<A: Translate>(
     env: &mut CpuEnv<A>,
     vaddr: u64,
     mmu_idx: usize,
 ) -> Result<u64, GuestFault> {
-    let paddr = A::translate(env, vaddr, Access::Fetch, mmu_idx)?;
+    let i = tlb_index(vaddr);
+    if env.tlb[mmu_idx].entries[i].fetch == vaddr & PAGE_MASK {
+        return Ok(env.tlb_phys[mmu_idx][i] | (vaddr & !PAGE_MASK));
+    }
+    let t = A::translate(env, vaddr, Access::Fetch, mmu_idx)?;
     // SAFETY: the run loop owns the bus while guest code runs.
-    match unsafe { env.bus() }.resolve(paddr) {
-        Target::Ram { .. } => Ok(paddr),
+    match unsafe { env.bus() }.resolve(t.paddr) {
+        Target::Ram { host, code } => {
+            fill(env, vaddr, t, mmu_idx, host, code);
+            Ok(t.paddr)
+        }
         _ => Err(GuestFault {
             kind: FaultKind::External,
             access: Access::Fetch,
@@ -440,8 +494,11 @@ mod tests {
             vaddr: u64,
             _: Access,
             _: usize,
-        ) -> Result<u64, GuestFault> {
-            Ok(vaddr)
+        ) -> Result<Translation, GuestFault> {
+            Ok(Translation {
+                paddr: vaddr,
+                perms: PERM_READ | PERM_WRITE | PERM_EXEC,
+            })
         }
     }
 

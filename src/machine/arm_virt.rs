@@ -119,8 +119,19 @@ impl fmt::Display for Outcome {
             ),
             Outcome::Fault { pc, fault } => {
                 let kind = match fault.kind {
-                    FaultKind::Alignment => "alignment fault",
-                    FaultKind::External => "external abort (nothing mapped there)",
+                    FaultKind::Alignment => "alignment fault".to_string(),
+                    FaultKind::External => "external abort (nothing mapped there)".to_string(),
+                    FaultKind::WalkExternal { level } => {
+                        format!("external abort on the level-{level} translation table walk")
+                    }
+                    FaultKind::Translation { level } => format!("level-{level} translation fault"),
+                    FaultKind::AccessFlag { level } => format!("level-{level} access flag fault"),
+                    FaultKind::Domain { level, domain } => {
+                        format!("level-{level} domain fault (domain {domain})")
+                    }
+                    FaultKind::Permission { level, .. } => {
+                        format!("level-{level} permission fault")
+                    }
                 };
                 let access = match fault.access {
                     Access::Read => "read",

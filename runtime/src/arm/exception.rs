@@ -2,7 +2,7 @@
 //! Virtualization Extensions).
 
 use super::{bank, psr, sctlr, ArmCpu};
-use crate::env::{Access, FaultKind, GuestFault};
+use crate::env::GuestFault;
 use crate::exec::RunLoop;
 use lockstep_replay::CheckpointKind;
 
@@ -59,19 +59,10 @@ impl Exception {
     }
 }
 
-/// The short-descriptor fault status code of a fault (FSR bits [10,3:0]),
-/// with WnR (bit 11) for data writes.
-pub fn fault_status(fault: &GuestFault) -> u32 {
-    let fs = match fault.kind {
-        FaultKind::Alignment => 0b00001,
-        FaultKind::External => 0b01000,
-    };
-    let wnr = if fault.access == Access::Write {
-        1 << 11
-    } else {
-        0
-    };
-    (fs & 0xf) | (fs >> 4) << 10 | wnr
+/// The fault status (DFSR/IFSR value) of a fault, in the format the
+/// translation regime uses (see [`super::mmu::fault_status`]).
+pub fn fault_status(cpu: &ArmCpu, fault: &GuestFault) -> u32 {
+    super::mmu::fault_status(cpu, fault)
 }
 
 /// Takes `exception` on the instruction at `pc` (for SVC: the instruction
@@ -140,14 +131,17 @@ impl RunLoop<ArmCpu> {
         let cpu = &mut self.env.arch;
         match (exception, fault) {
             (Exception::DataAbort, Some(f)) => {
-                cpu.fault_regs[fault_reg::DFSR] = fault_status(f);
+                cpu.fault_regs[fault_reg::DFSR] = fault_status(cpu, f);
                 cpu.fault_regs[fault_reg::DFAR] = f.vaddr as u32;
             }
             (Exception::PrefetchAbort, Some(f)) => {
-                cpu.fault_regs[fault_reg::IFSR] = fault_status(f) & !(1 << 11);
+                cpu.fault_regs[fault_reg::IFSR] = fault_status(cpu, f) & !(1 << 11);
                 cpu.fault_regs[fault_reg::IFAR] = f.vaddr as u32;
             }
-            (Exception::PrefetchAbort, None) => cpu.fault_regs[fault_reg::IFSR] = FSR_DEBUG,
+            (Exception::PrefetchAbort, None) => {
+                let long = cpu.ttbcr & super::mmu::ttbcr::EAE != 0;
+                cpu.fault_regs[fault_reg::IFSR] = if long { 0b10_0010 | 1 << 9 } else { FSR_DEBUG };
+            }
             _ => {}
         }
         // The exclusive monitor does not survive an exception.
@@ -170,6 +164,7 @@ impl RunLoop<ArmCpu> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::{Access, FaultKind};
 
     #[test]
     fn entry_banks_saves_and_masks() {
@@ -204,12 +199,13 @@ mod tests {
             access: Access::Write,
             vaddr: 0,
         };
-        assert_eq!(fault_status(&f), 0x801);
+        let c = ArmCpu::new();
+        assert_eq!(fault_status(&c, &f), 0x801);
         let f = GuestFault {
             kind: FaultKind::External,
             access: Access::Read,
             vaddr: 0,
         };
-        assert_eq!(fault_status(&f), 0x008);
+        assert_eq!(fault_status(&c, &f), 0x008);
     }
 }

@@ -9,9 +9,12 @@
 //! the last flag-setting instruction).
 
 pub mod exception;
+pub mod mmu;
+pub mod sysreg;
+pub mod timer;
 
 use crate::env::{Access, CpuEnv, GuestFault};
-use crate::softmmu::Translate;
+use crate::softmmu::{Translate, Translation};
 
 /// Trap codes (`Trap::code`) raised by the A32 frontend.
 pub mod trap {
@@ -113,6 +116,39 @@ pub struct ArmCpu {
     /// Data and instruction fault status and address registers (DFSR,
     /// IFSR, DFAR, IFAR).
     pub fault_regs: [u32; 4],
+    /// Translation table base 0 (64-bit: the long-descriptor form holds
+    /// the ASID in bits 55:48).
+    pub ttbr0: u64,
+    /// Translation table base 1.
+    pub ttbr1: u64,
+    /// Translation table base control.
+    pub ttbcr: u32,
+    /// Domain access control.
+    pub dacr: u32,
+    /// PRRR (short descriptors) / MAIR0 (long descriptors).
+    pub prrr: u32,
+    /// NMRR / MAIR1.
+    pub nmrr: u32,
+    /// Physical address register (result of ATS1C* operations).
+    pub par: u64,
+    /// Auxiliary control.
+    pub actlr: u32,
+    /// Cache size selection.
+    pub csselr: u32,
+    /// L2 extended control (Cortex-A15 implementation defined).
+    pub l2ectlr: u32,
+    /// Counter frequency.
+    pub cntfrq: u32,
+    /// Timer PL0 access and event stream control.
+    pub cntkctl: u32,
+    /// Physical timer control (ENABLE, IMASK).
+    pub cntp_ctl: u32,
+    /// Virtual timer control.
+    pub cntv_ctl: u32,
+    /// Physical timer compare value.
+    pub cntp_cval: u64,
+    /// Virtual timer compare value.
+    pub cntv_cval: u64,
 }
 
 /// Number of register banks: user/system, SVC, abort, undefined, IRQ, FIQ.
@@ -134,6 +170,18 @@ pub fn bank(mode: u32) -> Option<usize> {
 
 /// SCTLR bits the runtime acts on.
 pub mod sctlr {
+    /// MMU enable.
+    pub const M: u32 = 1 << 0;
+    /// Alignment checking.
+    pub const A: u32 = 1 << 1;
+    /// Write permission implies execute never.
+    pub const WXN: u32 = 1 << 19;
+    /// Memory user code may write is execute never at PL1.
+    pub const UWXN: u32 = 1 << 20;
+    /// TEX remap.
+    pub const TRE: u32 = 1 << 28;
+    /// Access flag enable (AP[0] is an access flag).
+    pub const AFE: u32 = 1 << 29;
     /// High exception vectors at 0xffff0000.
     pub const V: u32 = 1 << 13;
     /// Exceptions are taken in big-endian state.
@@ -174,6 +222,22 @@ impl ArmCpu {
             tpidr: [0; 3],
             contextidr: 0,
             fault_regs: [0; 4],
+            ttbr0: 0,
+            ttbr1: 0,
+            ttbcr: 0,
+            dacr: 0,
+            prrr: 0,
+            nmrr: 0,
+            par: 0,
+            actlr: 0,
+            csselr: 0,
+            l2ectlr: 0,
+            cntfrq: timer::FREQ_HZ,
+            cntkctl: 0,
+            cntp_ctl: 0,
+            cntv_ctl: 0,
+            cntp_cval: 0,
+            cntv_cval: 0,
         }
     }
 
@@ -207,6 +271,32 @@ impl ArmCpu {
         }
         self.set_cpsr(v);
         true
+    }
+
+    /// Register `r` (0–14) of the bank of `mode` (User mode's for User and
+    /// System), wherever it lives now.
+    pub fn banked_reg(&self, mode: u32, r: usize) -> u32 {
+        let (Some(cur), Some(want)) = (bank(self.mode()), bank(mode)) else {
+            return self.regs[r];
+        };
+        match r {
+            13 | 14 if cur != want => self.banked_sp_lr[want][r - 13],
+            8..=12 if (cur == 5) != (want == 5) => self.other_r8_r12[r - 8],
+            _ => self.regs[r],
+        }
+    }
+
+    /// Writes register `r` (0–14) of the bank of `mode`.
+    pub fn set_banked_reg(&mut self, mode: u32, r: usize, v: u32) {
+        let (Some(cur), Some(want)) = (bank(self.mode()), bank(mode)) else {
+            self.regs[r] = v;
+            return;
+        };
+        match r {
+            13 | 14 if cur != want => self.banked_sp_lr[want][r - 13] = v,
+            8..=12 if (cur == 5) != (want == 5) => self.other_r8_r12[r - 8] = v,
+            _ => self.regs[r] = v,
+        }
     }
 
     /// The SPSR of the current mode, if it has one.
@@ -249,21 +339,36 @@ impl ArmCpu {
         usize::from(self.mode() == psr::MODE_USR)
     }
 
-    /// The state bits a translation depends on; part of the block cache key.
+    /// The state bits a translation depends on; part of the block cache
+    /// key: T, E and the mode from the CPSR, and in User mode the timer
+    /// access bits of CNTKCTL (whether a timer register read is UNDEFINED
+    /// is decided when the instruction is lifted).
     pub fn tb_flags(&self) -> u32 {
-        self.cpsr_rest & (psr::T | psr::E | psr::MODE)
+        let mut f = self.cpsr_rest & (psr::T | psr::E | psr::MODE);
+        if self.mode() == psr::MODE_USR {
+            f |= (self.cntkctl & tb_flags::CNTKCTL_PL0_MASK) << tb_flags::CNTKCTL_SHIFT;
+        }
+        f
     }
 }
 
+/// The layout of [`ArmCpu::tb_flags`] beyond the CPSR bits it copies.
+pub mod tb_flags {
+    /// CNTKCTL bits copied in User mode: PL0PCTEN, PL0VCTEN, PL0VTEN,
+    /// PL0PTEN.
+    pub const CNTKCTL_PL0_MASK: u32 = 0x303;
+    /// Where they go.
+    pub const CNTKCTL_SHIFT: u32 = 16;
+}
+
 impl Translate for ArmCpu {
-    /// The MMU is off: virtual addresses are physical.
     fn translate(
-        _env: &mut CpuEnv<Self>,
+        env: &mut CpuEnv<Self>,
         vaddr: u64,
-        _access: Access,
-        _mmu_idx: usize,
-    ) -> Result<u64, GuestFault> {
-        Ok(vaddr & 0xffff_ffff)
+        access: Access,
+        mmu_idx: usize,
+    ) -> Result<Translation, GuestFault> {
+        mmu::translate(env, vaddr, access, mmu_idx)
     }
 }
 
@@ -302,5 +407,14 @@ mod tests {
         assert_eq!(c.mode(), psr::MODE_FIQ);
         assert!(c.switch_mode(psr::MODE_SYS));
         assert!(c.current_spsr().is_none());
+        // From FIQ mode, the User bank's r8 and sp live elsewhere.
+        assert!(c.switch_mode(psr::MODE_FIQ));
+        assert_eq!(c.banked_reg(psr::MODE_USR, 8), 8);
+        assert_eq!(c.banked_reg(psr::MODE_FIQ, 8), 0xf8);
+        c.set_banked_reg(psr::MODE_USR, 13, 0x5555);
+        c.set_banked_reg(psr::MODE_IRQ, 14, 0x7777);
+        assert!(c.switch_mode(psr::MODE_USR));
+        assert_eq!(c.regs[13], 0x5555);
+        assert_eq!(c.banked_reg(psr::MODE_IRQ, 14), 0x7777);
     }
 }

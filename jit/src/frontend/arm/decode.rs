@@ -74,6 +74,8 @@ pub static UNCONDITIONAL: &[Encoding] = table! {
     "1111_0001_0000_0001_0000_00e0_0000_0000" "SETEND <endian_specifier>"          => lift::setend, dis::setend;
     "1111_101h_iiii_iiii_iiii_iiii_iiii_iiii" "BLX <label>"                        => lift::blx_imm, dis::blx_imm;
     "1111_0001_0000_iim0_0000_000a_if0m_mmmm" "CPS<effect> <iflags>{, #<mode>}"    => lift::cps, dis::cps;
+    "1111_100p_u1w0_1101_0000_0101_000m_mmmm" "SRS{DA,IA,DB,IB} SP{!}, #<mode>"   => lift::srs, dis::srs;
+    "1111_100p_u0w1_nnnn_0000_1010_0000_0000" "RFE{DA,IA,DB,IB} <Rn>{!}"           => lift::rfe, dis::rfe;
 };
 
 /// Encodings with a condition field other than `1111`.
@@ -162,10 +164,14 @@ pub static CONDITIONAL: &[Encoding] = table! {
     // Block transfers.
     "cccc_100p_u0wl_nnnn_rrrr_rrrr_rrrr_rrrr" "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>{!}, <registers>" => lift::ldm_stm, dis::ldm_stm;
     "cccc_100p_u1w1_nnnn_1rrr_rrrr_rrrr_rrrr" "LDM{IA,IB,DA,DB}<c> <Rn>{!}, <registers with pc>^" => lift::ldm_exception_return, dis::ldm_stm;
+    "cccc_100p_u1wl_nnnn_0rrr_rrrr_rrrr_rrrr" "{LDM,STM}{IA,IB,DA,DB}<c> <Rn>, <registers>^ (User registers)" => lift::ldm_stm_user, dis::ldm_stm;
+    "cccc_100p_u1w0_nnnn_1rrr_rrrr_rrrr_rrrr" "STM{IA,IB,DA,DB}<c> <Rn>, <registers with pc>^ (User registers)" => lift::ldm_stm_user, dis::ldm_stm;
 
-    // Coprocessor 15.
-    "cccc_1110_ooo1_nnnn_tttt_1111_ppp1_mmmm" "MRC<c> p15, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::cp15, dis::cp15;
-    "cccc_1110_ooo0_nnnn_tttt_1111_ppp1_mmmm" "MCR<c> p15, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::cp15, dis::cp15;
+    // System registers: coprocessors 14 (debug) and 15 (system control).
+    "cccc_1110_ooo1_nnnn_tttt_111c_ppp1_mmmm" "MRC<c> <coproc>, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::coproc, dis::coproc;
+    "cccc_1110_ooo0_nnnn_tttt_111c_ppp1_mmmm" "MCR<c> <coproc>, <opc1>, <Rt>, <CRn>, <CRm>{, <opc2>}" => lift::coproc, dis::coproc;
+    "cccc_1100_0101_uuuu_tttt_111c_oooo_mmmm" "MRRC<c> <coproc>, <opc1>, <Rt>, <Rt2>, <CRm>" => lift::coproc64, dis::coproc64;
+    "cccc_1100_0100_uuuu_tttt_111c_oooo_mmmm" "MCRR<c> <coproc>, <opc1>, <Rt>, <Rt2>, <CRm>" => lift::coproc64, dis::coproc64;
 };
 
 /// The encoding of `word`, or `None` if no line matches (an undefined

@@ -862,13 +862,14 @@ pub fn cps(w: u32, _pc: u32) -> String {
     }
 }
 
-/// MRC/MCR p15.
-pub fn cp15(w: u32, _pc: u32) -> String {
+/// MRC/MCR.
+pub fn coproc(w: u32, _pc: u32) -> String {
     let m = if bit(w, 20) { "mrc" } else { "mcr" };
     ins(
         &format!("{m}{}", c(w)),
         &format!(
-            "15, {}, {}, cr{}, cr{}, {{{}}}",
+            "{}, {}, {}, cr{}, cr{}, {{{}}}",
+            bits(w, 11, 8),
             bits(w, 23, 21),
             rd(w),
             bits(w, 19, 16),
@@ -876,6 +877,46 @@ pub fn cp15(w: u32, _pc: u32) -> String {
             bits(w, 7, 5)
         ),
     )
+}
+
+/// MRRC/MCRR.
+pub fn coproc64(w: u32, _pc: u32) -> String {
+    let m = if bit(w, 20) { "mrrc" } else { "mcrr" };
+    ins(
+        &format!("{m}{}", c(w)),
+        &format!(
+            "{}, {}, {}, {}, cr{}",
+            bits(w, 11, 8),
+            bits(w, 7, 4),
+            rd(w),
+            rn(w),
+            bits(w, 3, 0)
+        ),
+    )
+}
+
+fn block_mode(w: u32) -> &'static str {
+    match (bit(w, 24), bit(w, 23)) {
+        (false, true) => "ia",
+        (true, true) => "ib",
+        (false, false) => "da",
+        (true, false) => "db",
+    }
+}
+
+/// SRS.
+pub fn srs(w: u32, _pc: u32) -> String {
+    let wb = if bit(w, 21) { "!" } else { "" };
+    ins(
+        &format!("srs{}", block_mode(w)),
+        &format!("sp{wb}, #{}", bits(w, 4, 0)),
+    )
+}
+
+/// RFE.
+pub fn rfe(w: u32, _pc: u32) -> String {
+    let wb = if bit(w, 21) { "!" } else { "" };
+    ins(&format!("rfe{}", block_mode(w)), &format!("{}{wb}", rn(w)))
 }
 
 /// SWP, SWPB.

@@ -3,7 +3,7 @@
 //! absolute differences, and store-exclusive. Both backends call them.
 
 use crate::ir::Helper;
-use lockstep_runtime::arm::{psr, ArmCpu};
+use lockstep_runtime::arm::{psr, sysreg, ArmCpu};
 use lockstep_runtime::env::CpuEnv;
 use lockstep_runtime::softmmu::{self, MemOp};
 
@@ -222,6 +222,78 @@ unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64,
     let thumb = cpu.cpsr_rest & psr::T != 0;
     cpu.regs[15] = target as u32 & if thumb { !1 } else { !3 };
     cpu.excl_addr = u64::MAX;
+    // The masks may have changed: a pending interrupt is taken right
+    // after the return, so the run loop must look.
+    unsafe { arm(env) }.exit_request = 1;
+    0
+}
+
+/// RFE: `args = (new PC, new CPSR)`: an exception return from memory.
+pub static RETURN_FROM_EXCEPTION: Helper = Helper {
+    name: "rfe",
+    func: rfe,
+    may_fault: false,
+};
+unsafe extern "C" fn rfe(env: *mut u8, target: u64, cpsr: u64, _: u64, _: u64) -> u64 {
+    let env = unsafe { arm(env) };
+    let cpu = &mut env.arch;
+    set_cpsr_keeping_bad_mode(cpu, cpsr as u32);
+    let thumb = cpu.cpsr_rest & psr::T != 0;
+    cpu.regs[15] = target as u32 & if thumb { !1 } else { !3 };
+    cpu.excl_addr = u64::MAX;
+    env.exit_request = 1;
+    0
+}
+
+/// Reads register `args.1` (0–14) of the bank of mode `args.0` (LDM/STM
+/// of User registers, SRS).
+pub static BANKED_REG_READ: Helper = Helper {
+    name: "banked_reg_read",
+    func: banked_reg_read,
+    may_fault: false,
+};
+unsafe extern "C" fn banked_reg_read(env: *mut u8, mode: u64, r: u64, _: u64, _: u64) -> u64 {
+    let cpu = &unsafe { arm(env) }.arch;
+    u64::from(cpu.banked_reg(mode as u32, r as usize))
+}
+
+/// Writes `args.2` to register `args.1` of the bank of mode `args.0`.
+pub static BANKED_REG_WRITE: Helper = Helper {
+    name: "banked_reg_write",
+    func: banked_reg_write,
+    may_fault: false,
+};
+unsafe extern "C" fn banked_reg_write(env: *mut u8, mode: u64, r: u64, v: u64, _: u64) -> u64 {
+    let cpu = &mut unsafe { arm(env) }.arch;
+    cpu.set_banked_reg(mode as u32, r as usize, v as u32);
+    0
+}
+
+/// Reads system register `args.0` (a [`sysreg::Special`]).
+pub static SYSREG_READ: Helper = Helper {
+    name: "sysreg_read",
+    func: sysreg_read,
+    may_fault: false,
+};
+unsafe extern "C" fn sysreg_read(env: *mut u8, which: u64, _: u64, _: u64, _: u64) -> u64 {
+    let env = unsafe { arm(env) };
+    match sysreg::Special::from_u32(which as u32) {
+        Some(s) => sysreg::read_special(env, s),
+        None => 0,
+    }
+}
+
+/// Writes `args.1` to system register `args.0` (a [`sysreg::Special`]).
+pub static SYSREG_WRITE: Helper = Helper {
+    name: "sysreg_write",
+    func: sysreg_write,
+    may_fault: false,
+};
+unsafe extern "C" fn sysreg_write(env: *mut u8, which: u64, v: u64, _: u64, _: u64) -> u64 {
+    let env = unsafe { arm(env) };
+    if let Some(s) = sysreg::Special::from_u32(which as u32) {
+        sysreg::write_special(env, s, v);
+    }
     0
 }
 

@@ -13,7 +13,10 @@ use super::helpers;
 use super::reg_slot;
 use super::slots;
 use crate::ir::{Builder, Cmp, Endian, Helper, MemAccess, Terminal, Type, Value};
-use lockstep_runtime::arm::{bank, psr, trap};
+use lockstep_runtime::arm::{bank, psr, sysreg, tb_flags, trap};
+
+/// The softmmu table of User-mode accesses.
+const USER_MMU_IDX: u8 = 1;
 
 /// The encoding is undefined or UNPREDICTABLE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,8 @@ pub struct Ctx<'a> {
     pub mmu_idx: u8,
     /// The processor mode the block was translated for.
     pub mode: u32,
+    /// The block's translation flags (see `ArmCpu::tb_flags`).
+    pub flags: u32,
     end: End,
     stores: bool,
 }
@@ -102,6 +107,7 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Opt
         endian,
         mmu_idx,
         mode,
+        flags,
         end: End::Continue,
         stores: false,
     };
@@ -400,7 +406,22 @@ impl Ctx<'_> {
             signed,
             endian: self.endian,
             align,
+            mmu_idx: None,
         }
+    }
+
+    /// A load or store with User-mode permissions (LDRT and friends).
+    fn load_user(&mut self, addr: Value, size: u8, signed: bool) -> Value {
+        let mut a = self.access(size, signed, 1);
+        a.mmu_idx = Some(USER_MMU_IDX);
+        self.b.load(Type::I32, addr, a)
+    }
+
+    fn store_user(&mut self, addr: Value, v: Value, size: u8) {
+        let mut a = self.access(size, false, 1);
+        a.mmu_idx = Some(USER_MMU_IDX);
+        self.b.store(addr, v, a);
+        self.stores = true;
     }
 
     fn load(&mut self, addr: Value, size: u8, signed: bool, align: u8) -> Value {
@@ -847,65 +868,187 @@ pub fn cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     Ok(())
 }
 
-/// MRC/MCR to CP15: the registers a bare-metal program needs so far. Any
-/// other register is UNDEFINED, as on hardware without it.
-pub fn cp15(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    use super::slots::cp15 as reg;
+/// The CNTKCTL bits the block was translated with (User mode only).
+fn pl0_timer_bits(cx: &Ctx) -> u32 {
+    cx.flags >> tb_flags::CNTKCTL_SHIFT & tb_flags::CNTKCTL_PL0_MASK
+}
+
+/// Checks that `reg` may be accessed this way in the block's mode.
+fn sysreg_allowed(cx: &Ctx, reg: &sysreg::SysReg, write: bool) -> Result<(), Undef> {
+    check(if write { reg.write } else { reg.read })?;
+    check(cx.privileged() || reg.pl0_allows(write, pl0_timer_bits(cx)))
+}
+
+/// MRC/MCR to CP14 and CP15: the system registers of `sysreg`'s table.
+/// Anything else is UNDEFINED, as on hardware without the register.
+pub fn coproc(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let read = bit(w, 20);
     let t = rd(w);
     check(t != 15)?;
-    let key = (
+    let reg = sysreg::lookup32(
+        bits(w, 11, 8),
         bits(w, 23, 21),
         bits(w, 19, 16),
         bits(w, 3, 0),
         bits(w, 7, 5),
-    );
-    let privileged = cx.privileged();
-    // (slot, readable in User mode, writable in User mode); None: constant.
-    let (slot, user_read, user_write, write_mask) = match key {
-        (0, 0, 0, 0) if read => return cp15_const(cx, t, privileged, MIDR),
-        (0, 0, 0, 5) if read => return cp15_const(cx, t, privileged, MPIDR),
-        (0, 1, 0, 0) if read => (reg::SCTLR, false, false, 0),
-        (0, 5, 0, 0) => (reg::DFSR, false, false, 0x0000_3e0f),
-        (0, 5, 0, 1) => (reg::IFSR, false, false, 0x0000_140f),
-        (0, 6, 0, 0) => (reg::DFAR, false, false, !0),
-        (0, 6, 0, 2) => (reg::IFAR, false, false, !0),
-        (0, 12, 0, 0) => (reg::VBAR, false, false, !0x1f),
-        (0, 13, 0, 1) => (reg::CONTEXTIDR, false, false, !0),
-        (0, 13, 0, 2) => (reg::TPIDRURW, true, true, !0),
-        (0, 13, 0, 3) => (reg::TPIDRURO, true, false, !0),
-        (0, 13, 0, 4) => (reg::TPIDRPRW, false, false, !0),
-        // Cache and branch-predictor maintenance, barriers, TLB
-        // maintenance: nothing to do without caches or an MMU.
-        (0, 7 | 8, _, _) if !read => {
-            check(privileged || matches!((key.2, key.3), (5, 4) | (10, 4) | (10, 5)))?;
-            return Ok(());
+    )
+    .ok_or(Undef)?;
+    sysreg_allowed(cx, &reg, !read)?;
+    match (reg.kind, read) {
+        (sysreg::Kind::Const(v), true) => {
+            let v = cx.b.c32(v);
+            cx.set_reg(t, v);
         }
-        _ => return Err(Undef),
-    };
-    if read {
-        check(privileged || user_read)?;
-        let v = cx.b.get(slot);
-        cx.set_reg(t, v);
-    } else {
-        check(privileged || user_write)?;
-        let v = cx.reg(t);
-        let m = cx.b.c32(write_mask);
-        let v = cx.b.and(v, m);
-        cx.b.set(slot, v);
+        (sysreg::Kind::Const(_) | sysreg::Kind::Nop, _) => {}
+        (sysreg::Kind::Field { offset, .. }, true) => {
+            let v = cx.b.get(super::arch_field(offset));
+            cx.set_reg(t, v);
+        }
+        (sysreg::Kind::Field { offset, write_mask }, false) => {
+            let v = cx.reg(t);
+            let m = cx.b.c32(write_mask);
+            let v = cx.b.and(v, m);
+            cx.b.set(super::arch_field(offset), v);
+        }
+        (sysreg::Kind::Special(which), true) => {
+            let id = cx.b.c32(which as u32);
+            let v = cx.call(helpers::SYSREG_READ, &[id]);
+            cx.set_reg(t, v);
+        }
+        (sysreg::Kind::Special(which), false) => {
+            let id = cx.b.c32(which as u32);
+            let v = cx.reg(t);
+            cx.call(helpers::SYSREG_WRITE, &[id, v]);
+        }
+    }
+    if !read && reg.ends_block {
+        cx.end = End::Exit;
     }
     Ok(())
 }
 
-/// MIDR of the Cortex-A15 (r4p0), as QEMU's model reports it.
-pub const MIDR: u32 = 0x414f_c0f0;
-/// MPIDR of a uniprocessor: the multiprocessing format, CPU 0.
-pub const MPIDR: u32 = 0x8000_0000;
+/// MRRC/MCRR: the 64-bit system registers (TTBR0/1, PAR, the counters
+/// and compare values). Rt is the low word, Rt2 the high word.
+pub fn coproc64(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let read = bit(w, 20);
+    let (t, t2) = (rd(w), rn(w));
+    check(t != 15 && t2 != 15 && !(read && t == t2))?;
+    let reg = sysreg::lookup64(bits(w, 11, 8), bits(w, 7, 4), bits(w, 3, 0)).ok_or(Undef)?;
+    sysreg_allowed(cx, &reg, !read)?;
+    let sysreg::Kind::Special(which) = reg.kind else {
+        return Err(Undef);
+    };
+    let id = cx.b.iconst(Type::I64, which as u64);
+    if read {
+        let v = cx.b.call(helpers::SYSREG_READ, &[id]);
+        split64(cx, v, t, t2);
+    } else {
+        let v = join64(cx, t, t2);
+        cx.b.call(helpers::SYSREG_WRITE, &[id, v]);
+        if reg.ends_block {
+            cx.end = End::Exit;
+        }
+    }
+    Ok(())
+}
 
-fn cp15_const(cx: &mut Ctx, t: u32, privileged: bool, value: u32) -> Result<(), Undef> {
-    check(privileged)?;
-    let v = cx.b.c32(value);
-    cx.set_reg(t, v);
+/// LDM/STM with the S bit and without the PC: transfers the User-mode
+/// registers from a privileged mode (no writeback).
+pub fn ldm_stm_user(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let n = rn(w);
+    let list = w & 0xffff;
+    let count = list.count_ones();
+    let (p, u, wb, load) = (bit(w, 24), bit(w, 23), bit(w, 21), bit(w, 20));
+    // In User and System mode, and with writeback, the forms are
+    // UNPREDICTABLE.
+    check(n != 15 && count >= 1 && !wb && bank(cx.mode).is_some_and(|b| b > 0))?;
+    let base = cx.reg(n);
+    let start = match (p, u) {
+        (false, true) => 0,
+        (true, true) => 4,
+        (false, false) => 4 - 4 * count as i32,
+        (true, false) => -4 * count as i32,
+    };
+    let regs: Vec<u32> = (0..15).filter(|r| list & (1 << r) != 0).collect();
+    let usr = cx.b.c32(psr::MODE_USR);
+    let mut addrs = Vec::new();
+    for i in 0..count as i32 {
+        let off = cx.b.c32((start + 4 * i) as u32);
+        addrs.push(cx.b.add(base, off));
+    }
+    if load {
+        let values: Vec<Value> = addrs.iter().map(|&a| cx.load(a, 4, false, 4)).collect();
+        for (&r, &v) in regs.iter().zip(&values) {
+            let rv = cx.b.c32(r);
+            cx.call(helpers::BANKED_REG_WRITE, &[usr, rv, v]);
+        }
+    } else {
+        for (&r, &a) in regs.iter().zip(&addrs) {
+            let rv = cx.b.c32(r);
+            let v = cx.call(helpers::BANKED_REG_READ, &[usr, rv]);
+            cx.store(a, v, 4, 4);
+        }
+    }
+    Ok(())
+}
+
+/// SRS: stores LR and SPSR of the current mode to the stack of another
+/// mode (whose SP may be written back).
+pub fn srs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let mode = bits(w, 4, 0);
+    let spsr = cx.spsr_slot()?;
+    check(bank(mode).is_some() && mode != psr::MODE_USR)?;
+    let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
+    let m = cx.b.c32(mode);
+    let thirteen = cx.b.c32(13);
+    let sp = cx.call(helpers::BANKED_REG_READ, &[m, thirteen]);
+    let start: i32 = match (p, u) {
+        (false, true) => 0,
+        (true, true) => 4,
+        (false, false) => -4,
+        (true, false) => -8,
+    };
+    let off = cx.b.c32(start as u32);
+    let a0 = cx.b.add(sp, off);
+    let four = cx.b.c32(4);
+    let a1 = cx.b.add(a0, four);
+    let lr = cx.reg(14);
+    let sv = cx.b.get(spsr);
+    cx.store(a0, lr, 4, 4);
+    cx.store(a1, sv, 4, 4);
+    if wb {
+        let delta = cx.b.c32(if u { 8 } else { (-8i32) as u32 });
+        let nsp = cx.b.add(sp, delta);
+        cx.call(helpers::BANKED_REG_WRITE, &[m, thirteen, nsp]);
+    }
+    Ok(())
+}
+
+/// RFE: loads the PC and the CPSR from memory (an exception return).
+pub fn rfe(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let n = rn(w);
+    check(n != 15 && cx.privileged())?;
+    let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
+    let base = cx.reg(n);
+    let start: i32 = match (p, u) {
+        (false, true) => 0,
+        (true, true) => 4,
+        (false, false) => -4,
+        (true, false) => -8,
+    };
+    let off = cx.b.c32(start as u32);
+    let a0 = cx.b.add(base, off);
+    let four = cx.b.c32(4);
+    let a1 = cx.b.add(a0, four);
+    let pc = cx.load(a0, 4, false, 4);
+    let cpsr = cx.load(a1, 4, false, 4);
+    if wb {
+        let delta = cx.b.c32(if u { 8 } else { (-8i32) as u32 });
+        let nb = cx.b.add(base, delta);
+        cx.set_reg(n, nb);
+    }
+    cx.call(helpers::RETURN_FROM_EXCEPTION, &[pc, cpsr]);
+    cx.end = End::Indirect;
     Ok(())
 }
 
@@ -1781,8 +1924,28 @@ fn transfer(
     offset: Value,
 ) -> Result<(), Undef> {
     let (n, t) = (rn(w), rd(w));
+    // Post-indexed with W set: the T forms (LDRT, STRBT, LDRHT...), which
+    // access memory with User-mode permissions.
+    let unprivileged = !bit(w, 24) && bit(w, 21);
     let (addr, writeback) = indexed(cx, w, offset);
     check(writeback.is_none() || (n != 15 && n != t))?;
+    if unprivileged {
+        check(t != 15)?;
+        if load {
+            let v = cx.load_user(addr, size, signed);
+            if let Some(nb) = writeback {
+                cx.set_reg(n, nb);
+            }
+            cx.set_reg(t, v);
+        } else {
+            let v = cx.reg(t);
+            cx.store_user(addr, v, size);
+            if let Some(nb) = writeback {
+                cx.set_reg(n, nb);
+            }
+        }
+        return Ok(());
+    }
     if load {
         let v = cx.load(addr, size, signed, 1);
         if let Some(nb) = writeback {

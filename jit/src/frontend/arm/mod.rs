@@ -70,31 +70,11 @@ pub mod slots {
     };
     /// The PC.
     pub const PC: Slot = reg_slot(15);
+}
 
-    /// CP15 registers.
-    pub mod cp15 {
-        use super::*;
-        /// SCTLR.
-        pub const SCTLR: Slot = arch_slot(offset_of!(ArmCpu, sctlr));
-        /// VBAR.
-        pub const VBAR: Slot = arch_slot(offset_of!(ArmCpu, vbar));
-        /// CONTEXTIDR.
-        pub const CONTEXTIDR: Slot = arch_slot(offset_of!(ArmCpu, contextidr));
-        /// TPIDRURW.
-        pub const TPIDRURW: Slot = arch_slot(offset_of!(ArmCpu, tpidr));
-        /// TPIDRURO.
-        pub const TPIDRURO: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 4);
-        /// TPIDRPRW.
-        pub const TPIDRPRW: Slot = arch_slot(offset_of!(ArmCpu, tpidr) + 8);
-        /// DFSR.
-        pub const DFSR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs));
-        /// IFSR.
-        pub const IFSR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 4);
-        /// DFAR.
-        pub const DFAR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 8);
-        /// IFAR.
-        pub const IFAR: Slot = arch_slot(offset_of!(ArmCpu, fault_regs) + 12);
-    }
+/// The slot of a `u32` field of [`ArmCpu`] at byte offset `field_offset`.
+pub const fn arch_field(field_offset: usize) -> Slot {
+    arch_slot(field_offset)
 }
 
 /// The slot of the SPSR of register bank `bank` (1–5).
