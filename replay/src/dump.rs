@@ -221,3 +221,127 @@ fn json_end<R: Read>(end: &LogEnd, reader: &LogReader<R>) -> String {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{is_json, sample_log, sample_log_events, FINAL_ICOUNT};
+
+    fn dumped(bytes: &[u8], json: bool) -> (String, LogEnd) {
+        let mut out = Vec::new();
+        let end = dump_reader(bytes, &mut out, json).unwrap();
+        (String::from_utf8(out).unwrap(), end)
+    }
+
+    #[test]
+    fn text_dump_shows_header_then_one_line_per_event() {
+        let (bytes, _) = sample_log(3);
+        let (text, end) = dumped(&bytes, false);
+        assert!(end.is_complete());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("header format=1 lockstep=\"0.1.0-test\" icount_shift=3"));
+        assert!(lines.contains(&"config \"machine\"=\"arm-virt\""));
+        assert!(lines.contains(
+            &"argv \"lockstep\" \"-M\" \"virt\" \"-append\" \"console=ttyAMA0 \\\"quoted\\\"\""
+        ));
+        let events = sample_log_events();
+        let first_event = lines.iter().position(|l| l.starts_with("0 clock")).unwrap();
+        assert_eq!(lines.len(), first_event + events.len() + 1);
+        assert_eq!(
+            lines[first_event],
+            "0 clock device=0 unix_ns=1700000000123456789"
+        );
+        assert_eq!(
+            lines[first_event + 1],
+            "10 serial-in device=0 bytes=\"ls\\r\""
+        );
+        assert_eq!(
+            lines[first_event + 2],
+            "10 entropy device=1 len=5 bytes=00ff800722"
+        );
+        assert_eq!(
+            lines[first_event + 3],
+            "1000 exception vector=2 pc=0x40001000"
+        );
+        assert!(lines.contains(
+            &"1099511627777 shutdown cause=error message=\"bus error \\\"at\\\" 0x0\\n\""
+        ));
+        assert_eq!(
+            lines[first_event + events.len() - 1],
+            format!("{FINAL_ICOUNT} end cpu=0x000000000000c0c0 ram=0x000000000000feed console=0x000000000000beef")
+        );
+        assert!(lines
+            .last()
+            .unwrap()
+            .starts_with("# log complete, final icount 1099511627786"));
+    }
+
+    #[test]
+    fn json_dump_is_one_valid_object_per_line() {
+        let (bytes, starts) = sample_log(3);
+        let (text, _) = dumped(&bytes, true);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1 + sample_log_events().len() + 1);
+        for line in &lines {
+            assert!(is_json(line), "{line}");
+        }
+        assert!(lines[0].starts_with("{\"type\":\"header\",\"format\":1,"));
+        assert!(lines[0].contains("\"argv\":[\"lockstep\",\"-M\",\"virt\",\"-append\",\"console=ttyAMA0 \\\"quoted\\\"\"]"));
+        assert!(lines[0].contains("\"sha256\":\"0101"));
+        assert_eq!(
+            lines[2],
+            "{\"type\":\"event\",\"icount\":10,\"kind\":\"serial-in\",\"device\":0,\"hex\":\"6c730d\",\"text\":\"ls\\r\"}"
+        );
+        assert_eq!(
+            lines[3],
+            "{\"type\":\"event\",\"icount\":10,\"kind\":\"entropy\",\"device\":1,\"hex\":\"00ff800722\"}"
+        );
+        assert!(lines
+            .last()
+            .unwrap()
+            .starts_with("{\"type\":\"end\",\"status\":\"complete\","));
+
+        // A cut log ends with its truncation, still valid JSON.
+        let (text, end) = dumped(&bytes[..starts[2] as usize + 5], true);
+        assert!(matches!(end, LogEnd::Truncated { .. }));
+        let last = text.lines().last().unwrap();
+        assert!(is_json(last), "{last}");
+        assert!(last.contains("\"status\":\"truncated\""), "{last}");
+    }
+
+    #[test]
+    fn json_strings_survive_any_bytes() {
+        let mut header = crate::test_support::sample_header();
+        header.argv = vec!["\u{0}\u{1f}\"\\\u{7f}\u{85}é\u{2028}".into()];
+        let mut writer = crate::LogWriter::new(Vec::new(), &header).unwrap();
+        let all: Vec<u8> = (0..=255).collect();
+        writer
+            .push(
+                1,
+                Event::SerialInput {
+                    device: 0,
+                    bytes: all,
+                },
+            )
+            .unwrap();
+        let bytes = writer.finish(2, Default::default()).unwrap();
+        let (text, _) = dumped(&bytes, true);
+        for line in text.lines() {
+            assert!(is_json(line), "{line}");
+        }
+        let (text, _) = dumped(&bytes, false);
+        assert!(text.is_ascii() || text.contains('é'));
+    }
+
+    #[test]
+    fn a_damaged_header_prints_nothing() {
+        let (mut bytes, _) = sample_log(3);
+        bytes[25] ^= 1;
+        let mut out = Vec::new();
+        assert!(matches!(
+            dump_reader(&bytes[..], &mut out, false),
+            Err(ReadError::CorruptHeader { .. })
+        ));
+        assert!(out.is_empty());
+    }
+}

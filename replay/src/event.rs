@@ -24,7 +24,7 @@ pub enum Event {
     SerialInput {
         /// Which UART (machine-defined index).
         device: u8,
-        /// The bytes, at most [`MAX_EVENT_BYTES`](crate::format::MAX_EVENT_BYTES).
+        /// The bytes, at most [`MAX_EVENT_BYTES`].
         bytes: Vec<u8>,
     },
     /// A read of the host's wall clock (an RTC's time of day).
@@ -38,7 +38,7 @@ pub enum Event {
     Entropy {
         /// Which entropy device.
         device: u8,
-        /// The bytes, at most [`MAX_EVENT_BYTES`](crate::format::MAX_EVENT_BYTES).
+        /// The bytes, at most [`MAX_EVENT_BYTES`].
         bytes: Vec<u8>,
     },
     /// An EXCEPTION or INTERRUPT checkpoint. Its `icount` field always
@@ -82,7 +82,7 @@ pub enum ShutdownCause {
     HostRequest,
     /// The emulator stopped on an error.
     Error {
-        /// What went wrong, at most [`MAX_STRING_LEN`](crate::format::MAX_STRING_LEN) bytes.
+        /// What went wrong, at most [`MAX_STRING_LEN`] bytes.
         message: String,
     },
 }

@@ -17,24 +17,49 @@
 //!
 //! The byte-level format (version [`format::FORMAT_VERSION`]) is described
 //! in `docs/replay-format.md`.
+//!
+//! ```
+//! use lockstep_replay::{Event, Header, LogEnd, LogReader, LogWriter, ReplayCursor, StateDigest};
+//!
+//! // Record.
+//! let header = Header {
+//!     lockstep_version: "0.1.0".into(),
+//!     argv: vec!["lockstep".into(), "-M".into(), "virt".into()],
+//!     ..Header::default()
+//! };
+//! let mut writer = LogWriter::new(Vec::new(), &header)?;
+//! writer.push(1200, Event::SerialInput { device: 0, bytes: b"ls\r".to_vec() })?;
+//! let log = writer.finish(5000, StateDigest::default())?;
+//!
+//! // Replay: stop the guest at each event's icount and inject it.
+//! let mut cursor = ReplayCursor::new(LogReader::new(&log[..])?);
+//! assert_eq!(cursor.peek_icount(), Some(1200));
+//! let event = cursor.next_due(1200);
+//! assert!(matches!(event, Some(Event::SerialInput { .. })));
+//! assert!(matches!(cursor.next_event(), Some((5000, Event::End { .. }))));
+//! assert!(matches!(cursor.end(), Some(LogEnd::Complete { final_icount: 5000, .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
 
 mod chunk;
 mod crc;
-mod cursor;
-mod digest;
-mod dump;
-mod error;
+pub mod cursor;
+pub mod digest;
+pub mod dump;
+pub mod error;
 mod escape;
-mod event;
+pub mod event;
 pub mod format;
-mod header;
+pub mod header;
 mod io_util;
-mod reader;
-mod stats;
+pub mod reader;
+pub mod stats;
 pub mod varint;
-mod verify;
+pub mod verify;
 mod wire;
-mod writer;
+pub mod writer;
 
 #[cfg(test)]
 mod robustness_tests;
@@ -57,10 +82,16 @@ pub use writer::{FlushPolicy, LogWriter};
 pub enum CheckpointKind {
     /// A synchronous exception (undefined instruction, abort, supervisor
     /// call…), identified by its architecture-defined vector number.
-    Exception { vector: u32 },
+    Exception {
+        /// The vector number.
+        vector: u32,
+    },
     /// An asynchronous interrupt was accepted, identified by its vector
     /// number (IRQ/FIQ on ARM, the IDT vector on x86).
-    Interrupt { vector: u32 },
+    Interrupt {
+        /// The vector number.
+        vector: u32,
+    },
 }
 
 /// A point in the run that record and replay must agree on exactly.

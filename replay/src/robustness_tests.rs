@@ -74,7 +74,9 @@ fn peak_bytes(f: impl FnOnce()) -> usize {
 
 /// Reads `bytes` to the end: the events delivered and the error that
 /// stopped the reader, if any.
-fn read_all(bytes: &[u8]) -> Result<(Vec<(u64, Event)>, Option<ReadError>), ReadError> {
+type ReadAll = (Vec<(u64, Event)>, Option<ReadError>);
+
+fn read_all(bytes: &[u8]) -> Result<ReadAll, ReadError> {
     let reader = LogReader::new(bytes)?;
     let mut events = Vec::new();
     for item in reader {
@@ -387,8 +389,14 @@ fn another_format_version_is_unsupported() {
 fn random_chunk(rng: &mut XorShift, seq: u64, base: u64) -> Vec<u8> {
     let mut payload = Vec::new();
     chunk::put_prologue(&mut payload, seq, base);
+    let samples = sample_events();
     for _ in 0..rng.below(6) {
-        match rng.below(4) {
+        match rng.below(6) {
+            // A genuine event.
+            4 | 5 => {
+                let (_, event) = &samples[rng.below(samples.len() as u64) as usize];
+                event.encode(rng.below(100), &mut payload);
+            }
             // A plausible start: a tag, a delta, then random fields.
             0 | 1 => {
                 payload.push(rng.below(10) as u8);
@@ -482,7 +490,10 @@ fn arbitrary_input_never_panics_and_stays_in_bounded_memory() {
     let (valid1, _) = sample_log(1);
     let mut rng = XorShift::new(0x5eed_1234_abcd_ef01);
     let limit = 4 * MAX_CHUNK_LEN as usize + 4 * MAX_HEADER_LEN as usize;
-    for round in 0..4000 {
+    // How deep the inputs got: some must deliver events, some must fail
+    // inside a chunk that passed its CRCs (in the event decoder).
+    let (mut delivered, mut decoder_errors, mut headers_read) = (0, 0, 0);
+    for round in 0..12_000 {
         let input = match round % 6 {
             0 => {
                 let n = rng.below(300) as usize;
@@ -529,7 +540,17 @@ fn arbitrary_input_never_panics_and_stays_in_bounded_memory() {
         };
         let peak = peak_bytes(|| exercise_everything(&input));
         assert!(peak < limit, "round {round}: {peak} bytes at once");
+        if let Ok((events, err)) = read_all(&input) {
+            headers_read += 1;
+            delivered += usize::from(!events.is_empty());
+            if let Some(ReadError::CorruptChunk { what, .. }) = err {
+                decoder_errors += usize::from(!what.contains("CRC") && !what.contains("frame"));
+            }
+        }
     }
+    assert!(headers_read > 3000, "{headers_read}");
+    assert!(delivered > 500, "{delivered}");
+    assert!(decoder_errors > 1000, "{decoder_errors}");
 }
 
 #[test]

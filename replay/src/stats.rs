@@ -94,7 +94,10 @@ impl fmt::Display for Stats {
         writeln!(f, "{:<12} {:>12} {:>14}", "total", "", self.total_bytes)?;
         writeln!(f, "final icount {}", self.final_icount)?;
         match self.bytes_per_kilo_instruction() {
-            Some(density) => writeln!(f, "bytes per 1000 instructions {density:.4}")?,
+            Some(density) if density >= 0.01 => {
+                writeln!(f, "bytes per 1000 instructions {density:.3}")?
+            }
+            Some(density) => writeln!(f, "bytes per 1000 instructions {density:.3e}")?,
             None => writeln!(f, "bytes per 1000 instructions -")?,
         }
         write!(f, "log {}", self.end)
@@ -141,4 +144,47 @@ pub fn stats_reader(input: impl Read) -> Result<Stats, ReadError> {
         final_icount: end.last_icount(),
         end,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{sample_log, FINAL_ICOUNT};
+
+    #[test]
+    fn the_parts_add_up_to_the_file() {
+        let (bytes, starts) = sample_log(3);
+        let stats = stats_reader(&bytes[..]).unwrap();
+        assert_eq!(stats.total_bytes, bytes.len() as u64);
+        assert_eq!(stats.header_bytes, starts[0]);
+        assert_eq!(stats.chunks, starts.len() as u64);
+        assert_eq!(stats.unused_bytes(), 0);
+        assert_eq!(
+            stats.header_bytes + stats.framing_bytes + stats.event_bytes(),
+            stats.total_bytes
+        );
+        assert_eq!(stats.kind(EventKind::Shutdown).count, 6);
+        assert_eq!(stats.kind(EventKind::SerialInput).count, 2);
+        assert_eq!(stats.kind(EventKind::End).count, 1);
+        assert_eq!(stats.kind(EventKind::End).bytes, 1 + 1 + 24);
+        assert_eq!(stats.final_icount, FINAL_ICOUNT);
+        let density = stats.bytes_per_kilo_instruction().unwrap();
+        assert!((density - bytes.len() as f64 * 1000.0 / FINAL_ICOUNT as f64).abs() < 1e-12);
+        let text = stats.to_string();
+        assert!(text.contains("serial-in"), "{text}");
+        assert!(text.contains("bytes per 1000 instructions"), "{text}");
+        assert!(text.ends_with(&format!("log {}", stats.end)), "{text}");
+    }
+
+    #[test]
+    fn a_cut_log_counts_its_unused_tail() {
+        let (bytes, starts) = sample_log(3);
+        let cut = starts[2] as usize + 7;
+        let stats = stats_reader(&bytes[..cut]).unwrap();
+        assert_eq!(stats.total_bytes, cut as u64);
+        assert_eq!(stats.unused_bytes(), 7);
+        assert_eq!(stats.events(), 6);
+        assert!(!stats.end.is_complete());
+        assert!(stats.to_string().contains("unused"));
+    }
 }

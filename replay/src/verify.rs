@@ -71,3 +71,61 @@ fn verify_log<R: Read>(mut reader: LogReader<R>) -> Result<VerifyReport, ReadErr
         end,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{sample_header, sample_log, sample_log_events, FINAL_ICOUNT};
+
+    #[test]
+    fn a_complete_log_verifies() {
+        let (bytes, starts) = sample_log(2);
+        let report = verify_reader(&bytes[..]).unwrap();
+        assert!(report.is_complete());
+        assert_eq!(report.header, sample_header());
+        assert_eq!(report.header_bytes, starts[0]);
+        assert_eq!(report.chunks, starts.len() as u64);
+        assert_eq!(report.events, sample_log_events().len() as u64);
+        assert_eq!(report.final_icount, FINAL_ICOUNT);
+        assert!(report.to_string().contains("complete"), "{report}");
+    }
+
+    #[test]
+    fn verify_reports_the_first_damage() {
+        let (mut bytes, starts) = sample_log(2);
+        let i = starts[3] as usize + 14;
+        bytes[i] ^= 0x20;
+        let report = verify_reader(&bytes[..]).unwrap();
+        assert_eq!(report.events, 6);
+        assert_eq!(report.final_icount, sample_log_events()[5].0);
+        match &report.end {
+            LogEnd::Corrupt { chunk, offset, .. } => {
+                assert_eq!((*chunk, *offset), (3, starts[3]));
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = report.to_string();
+        assert!(text.contains("corrupt chunk 3"), "{text}");
+    }
+
+    #[test]
+    fn verify_opens_files_and_names_missing_ones() {
+        let dir =
+            std::env::temp_dir().join(format!("lockstep-replay-verify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sample.lsr");
+        let (bytes, _) = sample_log(4);
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(verify(&path).unwrap().is_complete());
+        assert!(crate::stats(&path).unwrap().end.is_complete());
+        let mut out = Vec::new();
+        assert!(crate::dump(&path, &mut out, false).unwrap().is_complete());
+        let mut cursor = crate::ReplayCursor::open(&path).unwrap();
+        assert_eq!(cursor.next_event().map(|(icount, _)| icount), Some(0));
+        std::fs::remove_file(&path).unwrap();
+        let err = verify(&path).unwrap_err();
+        assert!(matches!(err, ReadError::Open { .. }));
+        assert!(err.to_string().contains("sample.lsr"), "{err}");
+        let _ = std::fs::remove_dir(&dir);
+    }
+}

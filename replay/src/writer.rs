@@ -38,7 +38,7 @@ use crate::header::Header;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlushPolicy {
     /// Close the chunk once its payload holds this many bytes. Clamped to
-    /// 1..=[`MAX_CHUNK_TARGET`](crate::format::MAX_CHUNK_TARGET).
+    /// 1..=[`MAX_CHUNK_TARGET`].
     pub chunk_bytes: usize,
     /// Close the chunk once its oldest event has waited this long in host
     /// time; `None` never closes a chunk for age (tests that need
@@ -266,5 +266,269 @@ impl<W: Write> Drop for LogWriter<W> {
         if self.out.is_some() && !self.failed && self.events_in_chunk > 0 {
             let _ = self.write_chunk();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{LogEnd, ReadError};
+    use crate::event::ShutdownCause;
+    use crate::reader::LogReader;
+    use crate::test_support::{sample_events, sample_header};
+    use crate::{Checkpoint, CheckpointKind};
+    use std::thread::sleep;
+
+    fn no_age() -> FlushPolicy {
+        FlushPolicy {
+            max_age: None,
+            ..FlushPolicy::default()
+        }
+    }
+
+    fn serial(byte: u8) -> Event {
+        Event::SerialInput {
+            device: 0,
+            bytes: vec![byte],
+        }
+    }
+
+    fn events_in(bytes: &[u8]) -> Vec<(u64, Event)> {
+        LogReader::new(bytes)
+            .unwrap()
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    #[test]
+    fn the_header_is_written_at_once() {
+        let writer = LogWriter::new(Vec::new(), &sample_header()).unwrap();
+        let written = writer.get_ref().unwrap().clone();
+        assert_eq!(written.len() as u64, writer.bytes_written());
+        let mut reader = LogReader::new(&written[..]).unwrap();
+        assert_eq!(reader.header(), &sample_header());
+        assert!(matches!(
+            reader.next(),
+            Some(Err(ReadError::Truncated { last_icount: 0, .. }))
+        ));
+    }
+
+    #[test]
+    fn events_wait_for_a_flush_without_an_age_bound() {
+        let mut writer = LogWriter::with_policy(Vec::new(), &sample_header(), no_age()).unwrap();
+        let header_len = writer.bytes_written();
+        for (icount, event) in sample_events() {
+            writer.push(icount, event).unwrap();
+        }
+        assert_eq!(writer.bytes_written(), header_len);
+        assert_eq!(writer.pending_events(), sample_events().len());
+        writer.flush().unwrap();
+        assert_eq!(writer.chunks_written(), 1);
+        assert_eq!(writer.pending_events(), 0);
+        writer.flush().unwrap();
+        assert_eq!(writer.chunks_written(), 1, "an empty flush writes no chunk");
+        let bytes = writer.get_ref().unwrap().clone();
+        assert_eq!(events_in(&bytes), sample_events());
+    }
+
+    #[test]
+    fn a_full_chunk_is_written_at_once() {
+        let policy = FlushPolicy {
+            chunk_bytes: 100,
+            max_age: None,
+        };
+        let mut writer = LogWriter::with_policy(Vec::new(), &sample_header(), policy).unwrap();
+        for i in 0..100 {
+            writer.push(i, serial(i as u8)).unwrap();
+        }
+        // Each event takes 5 bytes; a chunk closes once its payload (two
+        // prologue bytes or more) reaches 100.
+        assert!(writer.chunks_written() >= 4, "{}", writer.chunks_written());
+        assert!(writer.pending_events() < 20);
+        let bytes = writer.finish(100, StateDigest::default()).unwrap();
+        let events = events_in(&bytes);
+        assert_eq!(events.len(), 101);
+        assert_eq!(events[57], (57, serial(57)));
+    }
+
+    #[test]
+    fn old_events_are_written_at_the_next_push_or_poll() {
+        let policy = FlushPolicy {
+            chunk_bytes: DEFAULT_CHUNK_TARGET,
+            max_age: Some(Duration::from_millis(150)),
+        };
+        let mut writer = LogWriter::with_policy(Vec::new(), &sample_header(), policy).unwrap();
+        writer.push(1, serial(b'a')).unwrap();
+        writer.poll_flush().unwrap();
+        assert_eq!(writer.chunks_written(), 0, "too young to write");
+        sleep(Duration::from_millis(200));
+        writer.poll_flush().unwrap();
+        assert_eq!(writer.chunks_written(), 1);
+        assert_eq!(writer.pending_events(), 0);
+        writer.poll_flush().unwrap();
+        assert_eq!(
+            writer.chunks_written(),
+            1,
+            "nothing buffered, nothing written"
+        );
+
+        writer.push(2, serial(b'b')).unwrap();
+        sleep(Duration::from_millis(200));
+        writer.push(3, serial(b'c')).unwrap();
+        assert_eq!(writer.chunks_written(), 2, "the push found an old event");
+        assert_eq!(writer.pending_events(), 0);
+        let bytes = writer.get_ref().unwrap().clone();
+        assert_eq!(
+            events_in(&bytes),
+            vec![(1, serial(b'a')), (2, serial(b'b')), (3, serial(b'c'))]
+        );
+    }
+
+    #[test]
+    fn a_zero_age_bound_writes_every_event() {
+        let policy = FlushPolicy {
+            chunk_bytes: DEFAULT_CHUNK_TARGET,
+            max_age: Some(Duration::ZERO),
+        };
+        let mut writer = LogWriter::with_policy(Vec::new(), &sample_header(), policy).unwrap();
+        for i in 0..5 {
+            writer.push(i * 10, serial(b'x')).unwrap();
+            assert_eq!(writer.chunks_written(), i + 1);
+        }
+    }
+
+    #[test]
+    fn bad_pushes_are_refused_and_change_nothing() {
+        let mut writer = LogWriter::with_policy(Vec::new(), &sample_header(), no_age()).unwrap();
+        writer.push(100, serial(b'a')).unwrap();
+        let refused = [
+            (99, serial(b'b')),
+            (
+                200,
+                Event::End {
+                    digest: StateDigest::default(),
+                },
+            ),
+            (
+                200,
+                Event::Checkpoint(Checkpoint {
+                    icount: 201,
+                    kind: CheckpointKind::Interrupt { vector: 1 },
+                    pc: 0,
+                }),
+            ),
+            (
+                200,
+                Event::Entropy {
+                    device: 0,
+                    bytes: vec![0; crate::format::MAX_EVENT_BYTES + 1],
+                },
+            ),
+            (
+                200,
+                Event::Shutdown {
+                    cause: ShutdownCause::Error {
+                        message: "x".repeat(crate::format::MAX_STRING_LEN + 1),
+                    },
+                },
+            ),
+        ];
+        for (icount, event) in refused {
+            let kind = event.kind();
+            let err = writer.push(icount, event).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{kind}: {err}");
+        }
+        assert_eq!(writer.pending_events(), 1);
+        assert_eq!(writer.last_icount(), 100);
+        writer.push(100, serial(b'c')).unwrap();
+        let err = LogWriter::with_policy(Vec::new(), &sample_header(), no_age())
+            .unwrap()
+            .finish(0, StateDigest::default());
+        assert!(err.is_ok(), "END at icount 0 of an empty log is fine");
+        let mut writer = LogWriter::new(Vec::new(), &sample_header()).unwrap();
+        writer.push(10, serial(b'a')).unwrap();
+        assert_eq!(
+            writer.finish(9, StateDigest::default()).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+
+    /// An output that accepts `limit` bytes, then fails; a partial write
+    /// stands for a recorder killed in the middle of writing a chunk.
+    struct Failing {
+        data: Vec<u8>,
+        limit: usize,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let room = self.limit.saturating_sub(self.data.len());
+            if room == 0 {
+                return Err(io::Error::other("disk full"));
+            }
+            let n = room.min(buf.len());
+            self.data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_the_writer_and_leaves_a_truncated_log() {
+        let header_len = sample_header().encode().unwrap().len();
+        let out = Failing {
+            data: Vec::new(),
+            limit: header_len + 40,
+        };
+        let mut writer = LogWriter::with_policy(out, &sample_header(), no_age()).unwrap();
+        writer.push(5, serial(b'a')).unwrap();
+        writer.flush().unwrap();
+        for i in 0..20 {
+            writer.push(10 + i, serial(b'b')).unwrap();
+        }
+        assert!(writer.flush().is_err());
+        assert!(writer.push(100, serial(b'c')).is_err(), "poisoned");
+        assert!(writer.poll_flush().is_err());
+        let data = writer.get_ref().unwrap().data.clone();
+        assert!(writer.finish(200, StateDigest::default()).is_err());
+        let mut reader = LogReader::new(&data[..]).unwrap();
+        assert_eq!(reader.next().unwrap().unwrap(), (5, serial(b'a')));
+        assert!(matches!(
+            reader.next(),
+            Some(Err(ReadError::Truncated { last_icount: 5, .. }))
+        ));
+        assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn dropping_the_writer_keeps_buffered_events() {
+        let mut out = Vec::new();
+        {
+            let mut writer = LogWriter::with_policy(&mut out, &sample_header(), no_age()).unwrap();
+            writer.push(7, serial(b'z')).unwrap();
+        }
+        let mut reader = LogReader::new(&out[..]).unwrap();
+        assert_eq!(reader.next().unwrap().unwrap(), (7, serial(b'z')));
+        assert!(reader.next().unwrap().is_err());
+        assert_eq!(
+            reader.end(),
+            Some(&LogEnd::Truncated {
+                offset: out.len() as u64,
+                last_icount: 7
+            })
+        );
+    }
+
+    #[test]
+    fn an_oversized_header_is_refused() {
+        let mut header = sample_header();
+        header.config = (0..40)
+            .map(|i| (format!("k{i}"), "v".repeat(40_000)))
+            .collect();
+        let err = LogWriter::new(Vec::new(), &header).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 }
