@@ -1,5 +1,15 @@
 //! Lockstep's device models, one file each, behind the runtime's
 //! [`lockstep_runtime::MmioDevice`] trait.
+//!
+//! - [`gic`]: the GICv2 interrupt controller of the `arm-virt` machine.
+//! - [`pl011`]: the PL011 UART (console `ttyAMA0`).
+//! - [`pl031`]: the PL031 real-time clock.
+//!
+//! Every model is a function of the guest's register accesses (with the
+//! icount and virtual time the bus passes in [`lockstep_runtime::IoCtx`])
+//! and of the inputs the machine hands it explicitly and logs; none reads
+//! the host clock or depends on host timing.
 
 pub mod gic;
 pub mod pl011;
+pub mod pl031;
