@@ -10,6 +10,8 @@
 //! and of the inputs the machine hands it explicitly and logs; none reads
 //! the host clock or depends on host timing.
 
+#![warn(missing_docs)]
+
 pub mod gic;
 pub mod pl011;
 pub mod pl031;
