@@ -44,7 +44,12 @@ fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measu
     let mut best: Option<Measured> = None;
     for _ in 0..repeat.max(1) {
         let cfg = MachineConfig::bare_metal(elf, exec);
-        let mut m = ArmVirt::new(&cfg, Box::new(std::io::sink()), Box::new(std::io::sink()))?;
+        let mut m = ArmVirt::new(
+            &cfg,
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+            crate::machine::HostIo::live(None),
+        )?;
         let t0 = Instant::now();
         let outcome = m.run(None);
         let wall = t0.elapsed();

@@ -59,15 +59,18 @@ pub struct RunArgs {
     /// Guest RAM: a number of MiB, or with a K/M/G suffix.
     #[arg(short = 'm', long, default_value = "128M")]
     pub memory: String,
-    /// The image to boot (a bare-metal ELF).
+    /// The image to boot: a bare-metal ELF, or a Linux zImage or Image.
     #[arg(long)]
     pub kernel: PathBuf,
-    /// An initial RAM disk (for Linux boots, not supported yet).
+    /// An initial RAM disk for a Linux kernel.
     #[arg(long)]
     pub initrd: Option<PathBuf>,
-    /// A kernel command line (for Linux boots, not supported yet).
+    /// The Linux kernel command line.
     #[arg(long)]
     pub append: Option<String>,
+    /// A device tree blob to give Linux instead of the generated one.
+    #[arg(long)]
+    pub dtb: Option<PathBuf>,
     /// Serve ARM semihosting calls (console output and exit).
     #[arg(long)]
     pub semihosting: bool,
@@ -90,6 +93,9 @@ pub struct RunArgs {
     /// Print instruction count, time and translation statistics at exit.
     #[arg(long)]
     pub stats: bool,
+    /// Do not read standard input (the guest's UART receives nothing).
+    #[arg(long)]
+    pub no_input: bool,
 }
 
 /// Options of `lockstep bench`.
@@ -153,6 +159,7 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
 
 const QEMU_LONG: &[&str] = &[
     "kernel",
+    "dtb",
     "initrd",
     "append",
     "semihosting",

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use clap::Parser;
 use lockstep::cli::{self, Cli, Command, RunArgs};
-use lockstep::machine::{ArmVirt, MachineConfig};
+use lockstep::machine::{ArmVirt, HostIo, MachineConfig, StdinReader};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -17,29 +17,34 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     if !matches!(args.cpu.as_str(), "cortex-a15" | "max") {
         bail!("unknown CPU '{}' (available: cortex-a15)", args.cpu);
     }
-    if args.initrd.is_some() || args.append.is_some() {
-        bail!("-initrd and -append need the Linux boot protocol, which arm-virt does not implement yet");
-    }
     let memory = cli::parse_memory(&args.memory).map_err(anyhow::Error::msg)?;
     let trace = cli::parse_trace(&args.trace).map_err(anyhow::Error::msg)?;
     let cfg = MachineConfig {
         memory,
         kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        dtb: args.dtb.clone(),
         semihosting: args.semihosting,
         exec: args.exec.into(),
         trace,
         jit_code_bytes: lockstep_jit::clif::CODE_ARENA_BYTES,
     };
+    let stdin = (!args.no_input).then(StdinReader::spawn);
     let mut m = ArmVirt::new(
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
+        HostIo::live(stdin),
     )
-    .with_context(|| format!("cannot start {}", args.kernel.display()))?;
+    .context("cannot start the machine")?;
     let t0 = Instant::now();
     let outcome = m.run(args.max_insns);
     let wall = t0.elapsed();
-    if !matches!(outcome, lockstep::machine::Outcome::Exited(_)) {
+    if !matches!(
+        outcome,
+        lockstep::machine::Outcome::Exited(_) | lockstep::machine::Outcome::PowerOff
+    ) {
         eprintln!("lockstep: {outcome}");
     }
     if args.stats {

@@ -94,9 +94,17 @@ pub struct GuestEngine<G: Guest> {
     trace: TraceOptions,
     entries: Vec<Option<Entry>>,
     free: Vec<usize>,
-    by_key: HashMap<(u64, u32), usize>,
+    /// Blocks by (virtual PC, physical PC, flags): the same physical code
+    /// reached at another virtual address needs its own translation (its
+    /// PC-relative constants differ).
+    by_key: HashMap<(u64, u64, u32), usize>,
     by_page: HashMap<u64, Vec<usize>>,
     jump_cache: Vec<(u64, u32, usize)>,
+    /// The `mmu_epoch` the jump cache and the chains were made under.
+    seen_epoch: u64,
+    /// Chains whose target lies on another virtual page than their
+    /// source: valid only while the mappings stay as they were.
+    cross_page_chains: Vec<(usize, usize)>,
     compiler: Option<Compiler>,
     code_bytes: usize,
     values: Vec<u64>,
@@ -141,6 +149,8 @@ impl<G: Guest> GuestEngine<G> {
             by_key: HashMap::new(),
             by_page: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0, 0); JUMP_CACHE],
+            seen_epoch: 0,
+            cross_page_chains: Vec::new(),
             compiler,
             code_bytes,
             values: Vec::new(),
@@ -182,6 +192,29 @@ impl<G: Guest> GuestEngine<G> {
         self.free = (0..self.entries.len()).rev().collect();
         self.by_key.clear();
         self.by_page.clear();
+        self.cross_page_chains.clear();
+    }
+
+    /// Virtual-to-physical mappings may have changed: forget every lookup
+    /// by virtual address (the jump cache) and cut every chain into
+    /// another virtual page. Chains within a page stay: a direct branch
+    /// within one page reaches the same physical code under any mapping.
+    fn remap(&mut self) {
+        self.jump_cache.fill((u64::MAX, 0, 0));
+        for (from, exit) in std::mem::take(&mut self.cross_page_chains) {
+            let Some(to) = self.entries[from]
+                .as_mut()
+                .and_then(|f| f.chained_to[exit].take())
+            else {
+                continue;
+            };
+            if let Some(c) = self.entries[from].as_ref().and_then(|f| f.compiled.as_ref()) {
+                c.unchain(exit);
+            }
+            if let Some(t) = self.entries[to].as_mut() {
+                t.incoming.retain(|&(f, e)| (f, e) != (from, exit));
+            }
+        }
     }
 
     fn remove(&mut self, id: usize) {
@@ -189,8 +222,8 @@ impl<G: Guest> GuestEngine<G> {
             return;
         };
         self.stats.blocks_invalidated += 1;
-        let key = (entry.interp.block.key.phys_pc, entry.interp.block.key.flags);
-        self.by_key.remove(&key);
+        let k = entry.interp.block.key;
+        self.by_key.remove(&(k.pc, k.phys_pc, k.flags));
         for (from, exit) in &entry.incoming {
             if let Some(f) = self.entries[*from].as_mut() {
                 f.chained_to[*exit] = None;
@@ -233,7 +266,7 @@ impl<G: Guest> GuestEngine<G> {
                 return Err(ExitCode::Fault);
             }
         };
-        let id = match self.by_key.get(&(phys, flags)) {
+        let id = match self.by_key.get(&(pc, phys, flags)) {
             Some(&id) => id,
             None => self.translate(env)?,
         };
@@ -298,7 +331,8 @@ impl<G: Guest> GuestEngine<G> {
             block.key.phys_pc,
             u64::from(block.code_bytes),
         );
-        self.by_key.insert((block.key.phys_pc, block.key.flags), id);
+        self.by_key
+            .insert((block.key.pc, block.key.phys_pc, block.key.flags), id);
         for p in [first, last] {
             let list = self.by_page.entry(p).or_default();
             if !list.contains(&id) {
@@ -390,6 +424,13 @@ impl<G: Guest> GuestEngine<G> {
         if let Some(c) = &f.compiled {
             c.chain(exit, code);
             f.chained_to[exit] = Some(to);
+            let from_page = f.interp.block.key.pc >> PAGE_BITS;
+            let to_page = self.entries[to]
+                .as_ref()
+                .map_or(u64::MAX, |t| t.interp.block.key.pc >> PAGE_BITS);
+            if from_page != to_page {
+                self.cross_page_chains.push((from, exit));
+            }
             self.entries[to]
                 .as_mut()
                 .expect("live block")
@@ -423,6 +464,10 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
                 for page in bus.take_dirty_code() {
                     self.invalidate_page(page);
                 }
+            }
+            if env.mmu_epoch != self.seen_epoch {
+                self.seen_epoch = env.mmu_epoch;
+                self.remap();
             }
             if env.budget == 0 {
                 return ExitCode::Budget;

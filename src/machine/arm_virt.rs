@@ -1,34 +1,84 @@
-//! `arm-virt`: a machine with QEMU `virt`'s memory map.
+//! `arm-virt`: a machine with QEMU `virt`'s memory map, for bare-metal
+//! programs and for Linux.
 //!
-//! So far: RAM at 0x4000_0000, the PL011 UART at 0x0900_0000 and ARM
-//! semihosting; an ELF image is loaded at its physical addresses and entered
-//! in SVC mode with the MMU off and IRQ/FIQ masked, as QEMU does.
+//! RAM at 0x4000_0000; a GICv2 (distributor 0x0800_0000, CPU interface
+//! 0x0801_0000); the generic timer on PPIs 27 (virtual) and 30
+//! (physical); a PL011 UART at 0x0900_0000 (SPI 1); a PL031 RTC at
+//! 0x0901_0000 (SPI 2); PSCI through HVC; ARM semihosting on request.
+//!
+//! An ELF image is loaded at its physical addresses and entered in SVC
+//! mode with the MMU off and IRQ/FIQ masked, as QEMU does. A zImage or
+//! Image is booted with Linux's protocol (see [`crate::loader::linux`]):
+//! r0 = 0, r1 = ~0, r2 = the device tree, generated from the devices here
+//! unless `--dtb` gives one.
+//!
+//! The run loop ([`ArmVirt::run`]) is the one place where the outside
+//! world, virtual time and interrupts meet the CPU, always at an
+//! instruction boundary fixed by the guest's state and the instruction
+//! count: host input is delivered between runs; the budget of each run
+//! ends at the next timer deadline; an interrupt is taken as soon as the
+//! GIC signals it and the CPU has it unmasked; an idle CPU (WFI) makes
+//! virtual time jump to the next deadline.
 
+use super::fdt::{self, BoardDescription};
+use super::hostio::HostIo;
+use super::psci;
 use super::semihosting::{self, Request};
-use crate::loader::elf;
+use crate::loader::{elf, linux};
+use lockstep_devices::gic::{Gic, GicCpuInterface, GicDistributor, VIRT_NUM_IRQS};
 use lockstep_devices::pl011::Pl011;
+use lockstep_devices::pl031::Pl031;
 use lockstep_jit::engine::{ArmEngine, EngineStats, ExecMode, TraceOptions};
 use lockstep_jit::frontend::arm::disasm::disassemble_at;
 use lockstep_runtime::arm::exception::Exception;
+use lockstep_runtime::arm::timer::{self, Which};
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
-use lockstep_runtime::env::{Access, FaultKind, GuestFault};
-use lockstep_runtime::{Bus, RunLoop, Stop};
+use lockstep_runtime::env::{Access, FaultKind, GuestFault, ICOUNT_SHIFT};
+use lockstep_runtime::{Bus, IrqLine, IrqLines, RunLoop, Stop};
+use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Guest RAM base.
 pub const RAM_BASE: u64 = 0x4000_0000;
+/// GIC distributor.
+pub const GIC_DIST_BASE: u64 = 0x0800_0000;
+/// GIC CPU interface.
+pub const GIC_CPU_BASE: u64 = 0x0801_0000;
 /// PL011 UART base.
 pub const UART_BASE: u64 = 0x0900_0000;
+/// PL031 RTC base.
+pub const RTC_BASE: u64 = 0x0901_0000;
+/// First virtio-mmio slot.
+pub const VIRTIO_BASE: u64 = 0x0a00_0000;
+/// Bytes per virtio-mmio slot.
+pub const VIRTIO_SLOT_SIZE: u64 = 0x200;
+/// Number of virtio-mmio slots.
+pub const VIRTIO_SLOTS: u64 = 32;
+/// The UART's SPI number (interrupt ID 33).
+pub const UART_SPI: u32 = 1;
+/// The RTC's SPI number (interrupt ID 34).
+pub const RTC_SPI: u32 = 2;
+/// The first virtio-mmio slot's SPI number.
+pub const VIRTIO_SPI_BASE: u32 = 16;
+/// Interrupt ID of SPI 0.
+const SPI_BASE_ID: u32 = 32;
 
 /// How to build the machine.
 #[derive(Clone, Debug)]
 pub struct MachineConfig {
     /// RAM size in bytes.
     pub memory: u64,
-    /// The image to load.
+    /// The image to load: a bare-metal ELF, or a Linux zImage/Image.
     pub kernel: PathBuf,
+    /// An initial RAM disk for Linux.
+    pub initrd: Option<PathBuf>,
+    /// The kernel command line.
+    pub append: Option<String>,
+    /// A device tree blob to use instead of the generated one.
+    pub dtb: Option<PathBuf>,
     /// Whether SVC 0x123456 is a semihosting call.
     pub semihosting: bool,
     /// Interpreter or JIT.
@@ -41,10 +91,13 @@ pub struct MachineConfig {
 
 impl MachineConfig {
     /// A bare-metal run of `kernel`: 128 MiB, semihosting on, no traces.
-    pub fn bare_metal(kernel: &std::path::Path, exec: ExecMode) -> Self {
+    pub fn bare_metal(kernel: &Path, exec: ExecMode) -> Self {
         MachineConfig {
             memory: 128 << 20,
             kernel: kernel.to_path_buf(),
+            initrd: None,
+            append: None,
+            dtb: None,
             semihosting: true,
             exec,
             trace: TraceOptions::default(),
@@ -73,8 +126,16 @@ pub enum Outcome {
     UnhandledException { cause: Box<Outcome>, vector: u32 },
     /// WFI with nothing that could ever wake the core.
     WaitForever { pc: u32 },
+    /// A replay could not go on: the guest did something other than
+    /// what the log recorded.
+    Diverged { message: String },
     /// A semihosting call failed.
     Semihosting { pc: u32, message: String },
+    /// The guest powered the machine off (PSCI SYSTEM_OFF).
+    PowerOff,
+    /// The guest asked for a reset (PSCI SYSTEM_RESET); the run ends
+    /// there, as QEMU's does with `-no-reboot`.
+    Reset,
 }
 
 impl Outcome {
@@ -84,7 +145,7 @@ impl Outcome {
     pub fn exit_status(&self) -> i32 {
         match self {
             Outcome::Exited(c) => *c,
-            Outcome::Limit => 0,
+            Outcome::Limit | Outcome::PowerOff | Outcome::Reset => 0,
             _ => 2,
         }
     }
@@ -158,6 +219,9 @@ impl fmt::Display for Outcome {
             Outcome::Semihosting { pc, message } => {
                 write!(f, "semihosting call at pc {pc:#010x}: {message}")
             }
+            Outcome::PowerOff => write!(f, "the guest powered the machine off"),
+            Outcome::Diverged { message } => write!(f, "replay diverged: {message}"),
+            Outcome::Reset => write!(f, "the guest asked for a reset"),
         }
     }
 }
@@ -168,24 +232,73 @@ pub struct ArmVirt {
     engine: ArmEngine,
     semihost_out: Box<dyn Write>,
     semihosting: bool,
+    gic: Rc<RefCell<Gic>>,
+    uart: Rc<RefCell<Pl011>>,
+    rtc: Rc<RefCell<Pl031>>,
+    timer_phys: IrqLine,
+    timer_virt: IrqLine,
+    io: HostIo,
+}
+
+fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read the {what} {}: {e}", path.display()))
 }
 
 impl ArmVirt {
-    /// Builds the machine and loads the image. `uart_out` receives the
-    /// UART's output, `semihost_out` the semihosting console's.
+    /// Builds the machine and loads the images. `uart_out` receives the
+    /// UART's output, `semihost_out` the semihosting console's; `io` is
+    /// the door every outside input comes through.
     pub fn new(
         cfg: &MachineConfig,
         uart_out: Box<dyn Write>,
         semihost_out: Box<dyn Write>,
+        mut io: HostIo,
     ) -> anyhow::Result<Self> {
         let mut bus = Box::new(Bus::new());
         bus.add_ram(RAM_BASE, cfg.memory)?;
-        bus.add_mmio(UART_BASE, 0x1000, Box::new(Pl011::new(uart_out)))?;
-        let image = elf::load_file(&cfg.kernel, &mut bus)?;
+        let lines = IrqLines::new(VIRT_NUM_IRQS);
+        let gic = Gic::new_shared(Rc::clone(&lines), VIRT_NUM_IRQS);
+        bus.add_mmio(
+            GIC_DIST_BASE,
+            lockstep_devices::gic::GIC_DIST_SIZE,
+            Box::new(GicDistributor(Rc::clone(&gic))),
+        )?;
+        bus.add_mmio(
+            GIC_CPU_BASE,
+            lockstep_devices::gic::GIC_CPU_SIZE,
+            Box::new(GicCpuInterface(Rc::clone(&gic))),
+        )?;
+        let uart = Rc::new(RefCell::new(Pl011::with_irq(
+            uart_out,
+            lines.line(SPI_BASE_ID + UART_SPI),
+        )));
+        bus.add_mmio(UART_BASE, 0x1000, Box::new(Rc::clone(&uart)))?;
+        // The RTC's time of day is the one host clock read of a run: an
+        // outside input, through the replay door.
+        let unix_ns = io.clock_read(0)?;
+        let rtc = Rc::new(RefCell::new(Pl031::new(
+            unix_ns / 1_000_000_000,
+            lines.line(SPI_BASE_ID + RTC_SPI),
+        )));
+        bus.add_mmio(RTC_BASE, 0x1000, Box::new(Rc::clone(&rtc)))?;
+
+        let kernel = read_file(&cfg.kernel, "kernel")?;
+        let kind = linux::classify(&cfg.kernel, &kernel)?;
         let mut cpu = ArmCpu::new();
-        cpu.regs[15] = image.entry & !1;
-        if image.entry & 1 != 0 {
-            cpu.cpsr_rest |= psr::T;
+        if kind == linux::KernelKind::Elf {
+            if cfg.initrd.is_some() || cfg.dtb.is_some() {
+                anyhow::bail!(
+                    "{}: an ELF image is booted bare-metal; -initrd and -dtb need a Linux zImage or Image",
+                    cfg.kernel.display()
+                );
+            }
+            let image = elf::load(&cfg.kernel.display().to_string(), &kernel, &mut bus)?;
+            cpu.regs[15] = image.entry & !1;
+            if image.entry & 1 != 0 {
+                cpu.cpsr_rest |= psr::T;
+            }
+        } else {
+            Self::load_linux(cfg, &kernel, &mut bus, &mut cpu)?;
         }
         let run = RunLoop::new(cpu, bus);
         let engine = ArmEngine::with_code_bytes(cfg.exec, cfg.trace, cfg.jit_code_bytes)?;
@@ -194,7 +307,84 @@ impl ArmVirt {
             engine,
             semihost_out,
             semihosting: cfg.semihosting,
+            gic,
+            uart,
+            rtc,
+            timer_phys: lines.line(timer::PHYS_PPI),
+            timer_virt: lines.line(timer::VIRT_PPI),
+            io,
         })
+    }
+
+    /// Loads a Linux kernel, initrd and device tree, and sets the CPU up as
+    /// the boot protocol asks.
+    fn load_linux(
+        cfg: &MachineConfig,
+        kernel: &[u8],
+        bus: &mut Bus,
+        cpu: &mut ArmCpu,
+    ) -> anyhow::Result<()> {
+        let initrd = match &cfg.initrd {
+            Some(p) => Some(read_file(p, "initrd")?),
+            None => None,
+        };
+        let given_dtb = match &cfg.dtb {
+            Some(p) => {
+                let blob = read_file(p, "device tree")?;
+                fdt::validate(&blob)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                Some(blob)
+            }
+            None => None,
+        };
+        // The generated tree names the initrd's range, so its size must be
+        // known before the layout: build it once with a placeholder range
+        // of the right size (the blob's length does not depend on it).
+        let describe = |initrd_range| BoardDescription {
+            memory: cfg.memory,
+            bootargs: cfg.append.clone().unwrap_or_default(),
+            initrd: initrd_range,
+        };
+        let dtb_len = match &given_dtb {
+            Some(b) => b.len() as u64,
+            None => fdt::build(&describe(initrd.as_ref().map(|_| (0, 0))))
+                .map_err(|e| anyhow::anyhow!("cannot build the device tree: {e}"))?
+                .len() as u64,
+        };
+        let layout = linux::layout(
+            RAM_BASE,
+            cfg.memory,
+            kernel.len() as u64,
+            initrd.as_ref().map(|i| i.len() as u64),
+            dtb_len,
+        )
+        .map_err(|e| {
+            let file = match (&cfg.initrd, e.contains("initrd")) {
+                (Some(p), true) => p,
+                _ => &cfg.kernel,
+            };
+            anyhow::anyhow!("{}: {e}", file.display())
+        })?;
+        let dtb = match given_dtb {
+            Some(b) => b,
+            None => fdt::build(&describe(layout.initrd))
+                .map_err(|e| anyhow::anyhow!("cannot build the device tree: {e}"))?,
+        };
+        let mut put = |addr: u64, bytes: &[u8]| {
+            bus.ram_slice_mut(addr, bytes.len() as u64)
+                .expect("the layout keeps every image inside RAM")
+                .copy_from_slice(bytes);
+        };
+        put(layout.kernel, kernel);
+        if let (Some((start, _)), Some(bytes)) = (layout.initrd, &initrd) {
+            put(start, bytes);
+        }
+        put(layout.dtb, &dtb);
+        cpu.regs[0] = 0;
+        cpu.regs[1] = 0xffff_ffff;
+        cpu.regs[2] = layout.dtb as u32;
+        cpu.regs[15] = layout.kernel as u32;
+        Ok(())
     }
 
     /// Guest instructions retired so far.
@@ -217,18 +407,128 @@ impl ArmVirt {
         &mut self.run.bus
     }
 
+    /// Drives the timer and RTC interrupt lines from virtual time.
+    fn update_time_lines(&mut self) {
+        let now = self.run.now_ns();
+        let cpu = &self.run.env.arch;
+        self.timer_phys.set(cpu.timer_irq(Which::Physical, now));
+        self.timer_virt.set(cpu.timer_irq(Which::Virtual, now));
+        self.rtc.borrow_mut().update(now);
+    }
+
+    /// The next instant at which a device's interrupt output rises by
+    /// itself.
+    fn next_deadline_ns(&self) -> Option<u64> {
+        let now = self.run.now_ns();
+        let timers = self.run.env.arch.next_timer_deadline(now);
+        let rtc = self.rtc.borrow().next_deadline_ns();
+        [timers, rtc].into_iter().flatten().filter(|&d| d > now).min()
+    }
+
+    /// Takes an IRQ or FIQ if the GIC signals one the CPU has unmasked.
+    fn take_interrupt(&mut self) {
+        let (irq, fiq) = self.gic.borrow_mut().cpu_outputs();
+        let rest = self.run.env.arch.cpsr_rest;
+        let exception = if fiq && rest & psr::F == 0 {
+            Exception::Fiq
+        } else if irq && rest & psr::I == 0 {
+            Exception::Irq
+        } else {
+            return;
+        };
+        let pc = self.run.env.arch.regs[15];
+        self.run.take_exception(exception, pc, None);
+    }
+
+    /// Hands the UART what the outside world has for it now.
+    fn deliver_inputs(&mut self) -> Result<(), Outcome> {
+        let icount = self.run.icount();
+        let room = self.uart.borrow().can_receive();
+        let bytes = self
+            .io
+            .serial_input(icount, room)
+            .map_err(|message| Outcome::Diverged { message })?;
+        if !bytes.is_empty() {
+            let taken = self.uart.borrow_mut().receive(&bytes);
+            if taken != bytes.len() {
+                return Err(Outcome::Diverged {
+                    message: format!(
+                        "at instruction {icount} the UART took {taken} of the {} bytes the log delivers",
+                        bytes.len()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The guest waits for an interrupt (WFI) with the PC at the next
+    /// instruction. Returns an outcome if nothing can ever wake it.
+    fn idle(&mut self, pc: u32) -> Option<Outcome> {
+        let (irq, fiq) = self.gic.borrow_mut().cpu_outputs();
+        if irq || fiq {
+            // WFI wakes on a pending interrupt even when it is masked.
+            return None;
+        }
+        let room = self.uart.borrow().can_receive();
+        if self.io.input_due_now(self.run.icount(), room) {
+            return None;
+        }
+        match self.next_deadline_ns() {
+            Some(d) => {
+                let now = self.run.now_ns();
+                self.io.pace(now, d);
+                if !self.io.input_due_now(self.run.icount(), room) {
+                    self.run.advance_idle(d - now);
+                }
+                None
+            }
+            None if self.io.can_wait_for_input() => {
+                self.io.wait_for_input();
+                None
+            }
+            None => Some(Outcome::WaitForever { pc }),
+        }
+    }
+
+    /// The run's next stopping point: the limit, the next timer deadline,
+    /// the next logged input, or the next poll for host input.
+    fn next_target(&self, limit: u64) -> u64 {
+        let icount = self.run.icount();
+        let mut target = limit.min(icount.saturating_add(self.io.poll_interval()));
+        if let Some(d) = self.next_deadline_ns() {
+            let ahead = (d - self.run.now_ns()).div_ceil(1 << ICOUNT_SHIFT).max(1);
+            target = target.min(icount.saturating_add(ahead));
+        }
+        if let Some(due) = self.io.next_due() {
+            target = target.min(due.max(icount));
+        }
+        target
+    }
+
     /// Runs until the guest stops, or until `limit` instructions in total.
     pub fn run(&mut self, limit: Option<u64>) -> Outcome {
-        let target = limit.unwrap_or(u64::MAX);
+        let limit = limit.unwrap_or(u64::MAX);
         // The last exception entry: (icount, vector, what caused it).
         let mut entered: Option<(u64, u32, Outcome)> = None;
         loop {
+            if let Err(o) = self.deliver_inputs() {
+                return o;
+            }
+            self.update_time_lines();
+            self.take_interrupt();
+            if self.run.icount() >= limit {
+                return Outcome::Limit;
+            }
+            let target = self.next_target(limit);
             let stop = self.run.run_until(&mut self.engine, target);
             let pc = self.run.env.arch.regs[15];
             let (exception, cause, fault) = match stop {
-                Stop::Limit => return Outcome::Limit,
-                Stop::Request => continue,
-                Stop::Halt => return Outcome::WaitForever { pc },
+                Stop::Limit | Stop::Request => continue,
+                Stop::Halt => match self.idle(pc) {
+                    Some(o) => return o,
+                    None => continue,
+                },
                 Stop::Fault(fault) => {
                     let e = if fault.access == Access::Fetch {
                         Exception::PrefetchAbort
@@ -251,6 +551,25 @@ impl ArmVirt {
                             Request::Exit(code) => return Outcome::Exited(code),
                             Request::Error(message) => return Outcome::Semihosting { pc, message },
                         }
+                    }
+                    trap::HVC => {
+                        let regs = &self.run.env.arch.regs;
+                        let effect = psci::call([regs[0], regs[1], regs[2], regs[3]]);
+                        self.run.env.arch.regs[15] = pc.wrapping_add(4);
+                        match effect {
+                            psci::Effect::Return(v) => self.run.env.arch.regs[0] = v,
+                            psci::Effect::SystemOff => return Outcome::PowerOff,
+                            psci::Effect::SystemReset => return Outcome::Reset,
+                            psci::Effect::Suspend => {
+                                // A standby state: wait as WFI does, then
+                                // report success.
+                                self.run.env.arch.regs[0] = 0;
+                                if let Some(o) = self.idle(pc.wrapping_add(4)) {
+                                    return o;
+                                }
+                            }
+                        }
+                        continue;
                     }
                     trap::SVC => (
                         Exception::Svc,

@@ -106,7 +106,13 @@ pub fn machine(elf: &Path, exec: ExecMode) -> (ArmVirt, impl Fn() -> (String, St
 pub fn machine_with(cfg: MachineConfig) -> (ArmVirt, impl Fn() -> (String, String)) {
     let (uart, semi) = (Capture::default(), Capture::default());
     let m =
-        ArmVirt::new(&cfg, Box::new(uart.clone()), Box::new(semi.clone())).expect("machine starts");
+        ArmVirt::new(
+            &cfg,
+            Box::new(uart.clone()),
+            Box::new(semi.clone()),
+            lockstep::machine::HostIo::live(None),
+        )
+        .expect("machine starts");
     let read = move || {
         (
             String::from_utf8_lossy(&uart.0.borrow()).into_owned(),

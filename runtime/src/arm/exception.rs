@@ -151,12 +151,12 @@ impl RunLoop<ArmCpu> {
             _ => pc,
         };
         let vector = enter(cpu, exception, pc);
-        self.checkpoint(
-            CheckpointKind::Exception {
-                vector: exception.vector_offset() / 4,
-            },
-            u64::from(at),
-        );
+        let number = exception.vector_offset() / 4;
+        let kind = match exception {
+            Exception::Irq | Exception::Fiq => CheckpointKind::Interrupt { vector: number },
+            _ => CheckpointKind::Exception { vector: number },
+        };
+        self.checkpoint(kind, u64::from(at));
         vector
     }
 }

@@ -24,6 +24,9 @@ pub mod trap {
     pub const UNDEFINED: u32 = 2;
     /// BKPT: `arg` is the 16-bit immediate.
     pub const BKPT: u32 = 3;
+    /// HVC: `arg` is the 16-bit immediate. The core has no Hyp mode, so
+    /// the machine's firmware (PSCI) answers it or it is undefined.
+    pub const HVC: u32 = 4;
 }
 
 /// CPSR bit positions and mode numbers.

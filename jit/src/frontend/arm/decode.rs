@@ -110,6 +110,7 @@ pub static CONDITIONAL: &[Encoding] = table! {
     "cccc_0001_0110_1111_dddd_1111_0001_mmmm" "CLZ<c> <Rd>, <Rm>"                  => lift::clz, dis::clz;
     "cccc_0001_0oo0_nnnn_dddd_0000_0101_mmmm" "Q{D}{ADD,SUB}<c> <Rd>, <Rm>, <Rn>"  => lift::qaddsub, dis::qaddsub;
     "cccc_0001_0010_iiii_iiii_iiii_0111_iiii" "BKPT #<imm16>"                      => lift::bkpt, dis::bkpt;
+    "cccc_0001_0100_iiii_iiii_iiii_0111_iiii" "HVC #<imm16>"                       => lift::hvc, dis::hvc;
     "cccc_0001_0000_dddd_aaaa_mmmm_1yx0_nnnn" "SMLA<x><y><c> <Rd>, <Rn>, <Rm>, <Ra>" => lift::smla_xy, dis::smla_xy;
     "cccc_0001_0010_dddd_aaaa_mmmm_1y00_nnnn" "SMLAW<y><c> <Rd>, <Rn>, <Rm>, <Ra>" => lift::smlaw_y, dis::smlaw_y;
     "cccc_0001_0010_dddd_0000_mmmm_1y10_nnnn" "SMULW<y><c> <Rd>, <Rn>, <Rm>"       => lift::smulw_y, dis::smulw_y;

@@ -862,6 +862,11 @@ pub fn cps(w: u32, _pc: u32) -> String {
     }
 }
 
+/// HVC.
+pub fn hvc(w: u32, _pc: u32) -> String {
+    ins("hvc", &format!("#{}", bits(w, 19, 8) << 4 | bits(w, 3, 0)))
+}
+
 /// MRC/MCR.
 pub fn coproc(w: u32, _pc: u32) -> String {
     let m = if bit(w, 20) { "mrc" } else { "mcr" };

@@ -695,6 +695,17 @@ pub fn bkpt(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     Ok(())
 }
 
+/// HVC: a hypervisor call. There is no Hyp mode: the machine's firmware
+/// answers it (PSCI), as QEMU's `virt` does; credited like SVC.
+pub fn hvc(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(w >> 28 == 0xe && cx.privileged())?;
+    cx.end = End::Trap {
+        code: trap::HVC,
+        arg: bits(w, 19, 8) << 4 | rm(w),
+    };
+    Ok(())
+}
+
 /// WFI: wait for interrupt.
 pub fn wfi(cx: &mut Ctx, _w: u32) -> Result<(), Undef> {
     cx.end = End::Halt;
