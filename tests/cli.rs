@@ -72,7 +72,7 @@ fn missing_and_malformed_images_are_clear_errors() {
     std::fs::write(&text, b"this is not an executable").unwrap();
     assert_clean_error(
         &lockstep(&["-kernel", text.to_str().unwrap()]),
-        "not an ELF file",
+        "not-elf.bin: 25 bytes is neither an ELF file, a zImage nor a plausible kernel Image",
     );
     let good = std::fs::read(common::guest("hello")).unwrap();
     let cut = dir.join("truncated.elf");
@@ -86,6 +86,46 @@ fn missing_and_malformed_images_are_clear_errors() {
     assert_clean_error(
         &lockstep(&["-kernel", cut.to_str().unwrap()]),
         "lies outside the file",
+    );
+}
+
+/// A file that passes for a zImage (its header), `len` bytes long.
+fn fake_zimage(dir: &std::path::Path, len: usize) -> std::path::PathBuf {
+    let mut z = vec![0u8; len];
+    z[0x24..0x28].copy_from_slice(&0x016f_2818u32.to_le_bytes());
+    z[0x2c..0x30].copy_from_slice(&(len as u32).to_le_bytes());
+    let p = dir.join("fake-zimage");
+    std::fs::write(&p, z).unwrap();
+    p
+}
+
+#[test]
+fn linux_boot_inputs_that_cannot_work_are_named() {
+    let dir = common::root().join("target/test-elves");
+    std::fs::create_dir_all(&dir).unwrap();
+    let z = fake_zimage(&dir, 64 << 10);
+    let z = z.to_str().unwrap();
+    assert_clean_error(
+        &lockstep(&["-kernel", z, "-initrd", "/nonexistent/initrd.gz"]),
+        "/nonexistent/initrd.gz: cannot read the initrd",
+    );
+    let big = dir.join("big-initrd");
+    std::fs::write(&big, vec![0u8; 5 << 20]).unwrap();
+    assert_clean_error(
+        &lockstep(&["-m", "8M", "-kernel", z, "-initrd", big.to_str().unwrap()]),
+        "big-initrd: the initrd (5242880 bytes) does not fit in RAM",
+    );
+    let bad_dtb = dir.join("bad.dtb");
+    std::fs::write(&bad_dtb, b"\xd0\x0d\xfe\xed but not really").unwrap();
+    assert_clean_error(
+        &lockstep(&["-kernel", z, "-dtb", bad_dtb.to_str().unwrap()]),
+        "bad.dtb: header says 543323508 bytes (offset 4) but the file has 19",
+    );
+    let gz = dir.join("vmlinux.gz");
+    std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
+    assert_clean_error(
+        &lockstep(&["-kernel", gz.to_str().unwrap()]),
+        "vmlinux.gz: a gzip file",
     );
 }
 
@@ -103,7 +143,7 @@ fn bad_options_are_clear_errors() {
     );
     assert_clean_error(
         &lockstep(&["-kernel", elf, "-initrd", "x"]),
-        "Linux boot protocol",
+        "-initrd and -dtb need a Linux zImage or Image",
     );
     assert_clean_error(
         &lockstep(&["-kernel", elf, "-d", "nonsense"]),

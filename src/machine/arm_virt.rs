@@ -241,7 +241,7 @@ pub struct ArmVirt {
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read the {what} {}: {e}", path.display()))
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: cannot read the {what}: {e}", path.display()))
 }
 
 impl ArmVirt {
