@@ -31,7 +31,10 @@ fuzz_target!(|data: &[u8]| {
         while let Some(icount) = cursor.peek_icount() {
             assert!(cursor.next_due(icount).is_some());
         }
-        assert!(cursor.end().is_some(), "an exhausted cursor knows how the log ended");
+        assert!(
+            cursor.end().is_some(),
+            "an exhausted cursor knows how the log ended"
+        );
     }
     let _ = verify_reader(data);
     let _ = stats_reader(data);
