@@ -123,8 +123,8 @@ impl<W: Write> LogWriter<W> {
                 "the END record is written by LogWriter::finish".into(),
             ));
         }
-        self.append(icount, &event)?;
         let now = Instant::now();
+        self.append(icount, &event, now)?;
         if self.payload_len() >= self.policy.chunk_bytes || self.too_old(now) {
             self.write_chunk()?;
         }
@@ -135,7 +135,7 @@ impl<W: Write> LogWriter<W> {
     /// policy's `max_age`. Cheap when there is nothing to do.
     pub fn poll_flush(&mut self) -> io::Result<()> {
         self.usable()?;
-        if self.too_old(Instant::now()) {
+        if self.oldest.is_some() && self.too_old(Instant::now()) {
             self.write_chunk()?;
         }
         Ok(())
@@ -157,7 +157,7 @@ impl<W: Write> LogWriter<W> {
     /// if `icount` is below the last event's.
     pub fn finish(mut self, icount: u64, digest: StateDigest) -> io::Result<W> {
         self.usable()?;
-        self.append(icount, &Event::End { digest })?;
+        self.append(icount, &Event::End { digest }, Instant::now())?;
         self.write_chunk()?;
         self.out
             .take()
@@ -216,7 +216,7 @@ impl<W: Write> LogWriter<W> {
         }
     }
 
-    fn append(&mut self, icount: u64, event: &Event) -> io::Result<()> {
+    fn append(&mut self, icount: u64, event: &Event, now: Instant) -> io::Result<()> {
         if icount < self.last_icount {
             return Err(invalid(format!(
                 "{} event at icount {icount} after an event at icount {}: events must be in icount order",
@@ -227,7 +227,7 @@ impl<W: Write> LogWriter<W> {
         event.validate(icount).map_err(invalid)?;
         if self.events_in_chunk == 0 {
             chunk::put_prologue(&mut self.buf, self.seq, self.chunk_base);
-            self.oldest = Some(Instant::now());
+            self.oldest = Some(now);
         }
         event.encode(icount - self.last_icount, &mut self.buf);
         self.events_in_chunk += 1;
