@@ -84,7 +84,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Exec::Jit)]
     pub exec: Exec,
     /// Comma-separated traces: in_asm (guest code as translated), op (IR),
-    /// out_asm (host code), exec (each block entered).
+    /// out_asm (host code), exec (each block entered), int (exceptions and
+    /// interrupts taken).
     #[arg(long = "trace", short = 'd', value_delimiter = ',')]
     pub trace: Vec<String>,
     /// Stop after this many guest instructions.
@@ -93,6 +94,12 @@ pub struct RunArgs {
     /// Print instruction count, time and translation statistics at exit.
     #[arg(long)]
     pub stats: bool,
+    /// The RTC's start: `base=utc` (the host clock, the default) or
+    /// `base=<seconds since 1970>` or `base=YYYY-MM-DDTHH:MM:SS` (UTC), as
+    /// QEMU's -rtc spells it. A fixed base makes a run independent of the
+    /// host clock.
+    #[arg(long, default_value = "base=utc")]
+    pub rtc: String,
     /// Do not read standard input (the guest's UART receives nothing).
     #[arg(long)]
     pub no_input: bool,
@@ -138,6 +145,64 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+/// Parses QEMU's `-rtc` option: `None` for the host clock, or the fixed
+/// start in seconds since 1970.
+pub fn parse_rtc(s: &str) -> Result<Option<u64>, String> {
+    let err = || {
+        format!(
+            "invalid -rtc '{s}' (expected base=utc, base=<seconds> or base=YYYY-MM-DDTHH:MM:SS)"
+        )
+    };
+    let mut base = None;
+    for part in s.split(',') {
+        match part.split_once('=') {
+            Some(("base", v)) => base = Some(v),
+            // clock=vm is what Lockstep always does; driftfix is moot.
+            Some(("clock", "vm" | "host")) | Some(("driftfix", _)) => {}
+            _ => return Err(err()),
+        }
+    }
+    let Some(v) = base else { return Ok(None) };
+    if v == "utc" || v == "localtime" {
+        return Ok(None);
+    }
+    if let Ok(secs) = v.parse::<u64>() {
+        return Ok(Some(secs));
+    }
+    // YYYY-MM-DDTHH:MM:SS (or with a space), as UTC.
+    let b = v.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { v.get(r)?.parse().ok() };
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
+        return Err(err());
+    }
+    let (y, mo, d) = (num(0..4), num(5..7), num(8..10));
+    let (h, mi, se) = (num(11..13), num(14..16), num(17..19));
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (y, mo, d, h, mi, se) else {
+        return Err(err());
+    };
+    if !(1970..=2105).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || se > 60
+    {
+        return Err(err());
+    }
+    // Days from the civil date (proleptic Gregorian), then seconds.
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(Some((days * 86_400 + h * 3600 + mi * 60 + se) as u64))
+}
+
 /// Parses `--trace` items.
 pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
     let mut t = TraceOptions::default();
@@ -147,9 +212,10 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
             "op" => t.op = true,
             "exec" => t.exec = true,
             "out_asm" => t.out_asm = true,
+            "int" => t.int = true,
             other => {
                 return Err(format!(
-                    "unknown trace '{other}' (known: in_asm, op, out_asm, exec)"
+                    "unknown trace '{other}' (known: in_asm, op, out_asm, exec, int)"
                 ))
             }
         }
@@ -159,6 +225,7 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
 
 const QEMU_LONG: &[&str] = &[
     "kernel",
+    "rtc",
     "dtb",
     "initrd",
     "append",
@@ -218,6 +285,19 @@ mod tests {
         assert_eq!(r.machine, "virt");
         assert_eq!(normalize_args(v("lockstep --help")), v("lockstep --help"));
         assert_eq!(normalize_args(v("lockstep bench")), v("lockstep bench"));
+    }
+
+    #[test]
+    fn rtc_bases() {
+        assert_eq!(parse_rtc("base=utc"), Ok(None));
+        assert_eq!(parse_rtc("base=1700000000"), Ok(Some(1_700_000_000)));
+        assert_eq!(
+            parse_rtc("base=2006-06-17T16:01:21"),
+            Ok(Some(1_150_560_081))
+        );
+        assert_eq!(parse_rtc("base=1970-01-01T00:00:00,clock=vm"), Ok(Some(0)));
+        assert!(parse_rtc("base=yesterday").is_err());
+        assert!(parse_rtc("speed=fast").is_err());
     }
 
     #[test]

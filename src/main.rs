@@ -19,6 +19,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     let memory = cli::parse_memory(&args.memory).map_err(anyhow::Error::msg)?;
     let trace = cli::parse_trace(&args.trace).map_err(anyhow::Error::msg)?;
+    let rtc = cli::parse_rtc(&args.rtc).map_err(anyhow::Error::msg)?;
     let cfg = MachineConfig {
         memory,
         kernel: args.kernel.clone(),
@@ -35,7 +36,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
-        HostIo::live(stdin),
+        HostIo::live(stdin).with_rtc_base(rtc),
     )
     .context("cannot start the machine")?;
     let t0 = Instant::now();
@@ -59,6 +60,14 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             if s.blocks_compiled > 0 { s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled as f64 } else { 0.0 },
             s.chains,
         );
+        eprintln!(
+            "lockstep: state at exit: pc {:#010x} {}",
+            m.cpu().regs[15],
+            m.state_digest()
+        );
+        let c = m.cpu();
+        let regs: Vec<String> = (0..16).map(|i| format!("r{i}={:08x}", c.regs[i])).collect();
+        eprintln!("lockstep: {} cpsr={:08x}", regs.join(" "), c.cpsr());
     }
     Ok(outcome.exit_status())
 }

@@ -49,6 +49,8 @@ pub struct TraceOptions {
     pub exec: bool,
     /// The host code Cranelift generates for each block.
     pub out_asm: bool,
+    /// Every exception and interrupt taken (printed by the machine).
+    pub int: bool,
 }
 
 /// Counters for `lockstep bench` and traces.
@@ -208,7 +210,10 @@ impl<G: Guest> GuestEngine<G> {
             else {
                 continue;
             };
-            if let Some(c) = self.entries[from].as_ref().and_then(|f| f.compiled.as_ref()) {
+            if let Some(c) = self.entries[from]
+                .as_ref()
+                .and_then(|f| f.compiled.as_ref())
+            {
                 c.unchain(exit);
             }
             if let Some(t) = self.entries[to].as_mut() {
@@ -454,6 +459,10 @@ impl<G: Guest> GuestEngine<G> {
 
 impl<G: Guest> Engine<G> for GuestEngine<G> {
     fn execute(&mut self, env: &mut CpuEnv<G>) -> ExitCode {
+        // Whatever block exited last, the run loop may have moved the PC
+        // since (an exception, an interrupt, a trap it served): that exit
+        // must not be chained to the block found now.
+        env.exit_from = u64::MAX;
         loop {
             // A chain may only be made from a block that still is the one
             // that exited: any removal since then may have reused its id.
@@ -474,7 +483,10 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             }
             let id = match self.lookup(env) {
                 Ok(id) => id,
-                Err(code) => return code,
+                Err(code) => {
+                    env.exit_from = u64::MAX;
+                    return code;
+                }
             };
             if self.trace.exec {
                 eprintln!("Trace: 0x{:x} [{:x}]", G::pc(env), G::tb_flags(env));

@@ -63,7 +63,9 @@ pub fn classify(path: &Path, bytes: &[u8]) -> Result<KernelKind, ImageError> {
         }
         return Ok(KernelKind::Zimage);
     }
-    if bytes.len() >= 4 && u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) == 0x2705_1956 {
+    if bytes.len() >= 4
+        && u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) == 0x2705_1956
+    {
         return Err(err(
             "a U-Boot uImage: boot the zImage inside it instead (strip the 64-byte header)".into(),
         ));
@@ -74,7 +76,9 @@ pub fn classify(path: &Path, bytes: &[u8]) -> Result<KernelKind, ImageError> {
         ));
     }
     if bytes.get(0x38..0x3c) == Some(b"ARM\x64") {
-        return Err(err("a 64-bit ARM (arm64) kernel: arm-virt runs 32-bit ARM".into()));
+        return Err(err(
+            "a 64-bit ARM (arm64) kernel: arm-virt runs 32-bit ARM".into()
+        ));
     }
     if bytes.len() < 4096 {
         return Err(err(format!(

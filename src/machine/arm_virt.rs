@@ -240,8 +240,30 @@ pub struct ArmVirt {
     io: HostIo,
 }
 
+/// Prints every checkpoint (`-d int`).
+struct TraceCheckpoints;
+
+impl lockstep_replay::CheckpointSink for TraceCheckpoints {
+    fn checkpoint(&mut self, c: lockstep_replay::Checkpoint) {
+        let (what, v) = match c.kind {
+            lockstep_replay::CheckpointKind::Exception { vector } => ("exception", vector),
+            lockstep_replay::CheckpointKind::Interrupt { vector } => ("interrupt", vector),
+        };
+        const NAMES: [&str; 8] = [
+            "reset", "undef", "svc", "pabt", "dabt", "(hyp)", "irq", "fiq",
+        ];
+        eprintln!(
+            "Taking {what} {v} [{}] at icount {} pc {:#010x}",
+            NAMES.get(v as usize).unwrap_or(&"?"),
+            c.icount,
+            c.pc
+        );
+    }
+}
+
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: cannot read the {what}: {e}", path.display()))
+    std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the {what}: {e}", path.display()))
 }
 
 impl ArmVirt {
@@ -300,7 +322,10 @@ impl ArmVirt {
         } else {
             Self::load_linux(cfg, &kernel, &mut bus, &mut cpu)?;
         }
-        let run = RunLoop::new(cpu, bus);
+        let mut run = RunLoop::new(cpu, bus);
+        if cfg.trace.int {
+            run.set_checkpoint_sink(Box::new(TraceCheckpoints));
+        }
         let engine = ArmEngine::with_code_bytes(cfg.exec, cfg.trace, cfg.jit_code_bytes)?;
         Ok(ArmVirt {
             run,
@@ -331,8 +356,7 @@ impl ArmVirt {
         let given_dtb = match &cfg.dtb {
             Some(p) => {
                 let blob = read_file(p, "device tree")?;
-                fdt::validate(&blob)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                fdt::validate(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
                 Some(blob)
             }
             None => None,
@@ -397,6 +421,25 @@ impl ArmVirt {
         &self.run.env.arch
     }
 
+    /// A digest of the CPU registers and of guest RAM (console: 0; the
+    /// recorder keeps the console hash).
+    pub fn state_digest(&self) -> lockstep_replay::StateDigest {
+        use std::hash::Hasher;
+        let mut h = lockstep_replay::StableHasher::new();
+        self.run.env.arch.hash_into(&mut h);
+        let cpu = h.finish();
+        let mut h = lockstep_replay::StableHasher::new();
+        for (base, bytes) in self.run.bus.ram_regions() {
+            h.write_u64(base);
+            h.write(bytes);
+        }
+        lockstep_replay::StateDigest {
+            cpu,
+            ram: h.finish(),
+            console: 0,
+        }
+    }
+
     /// The engine's counters.
     pub fn stats(&self) -> EngineStats {
         self.engine.stats()
@@ -422,7 +465,11 @@ impl ArmVirt {
         let now = self.run.now_ns();
         let timers = self.run.env.arch.next_timer_deadline(now);
         let rtc = self.rtc.borrow().next_deadline_ns();
-        [timers, rtc].into_iter().flatten().filter(|&d| d > now).min()
+        [timers, rtc]
+            .into_iter()
+            .flatten()
+            .filter(|&d| d > now)
+            .min()
     }
 
     /// Takes an IRQ or FIQ if the GIC signals one the CPU has unmasked.

@@ -121,7 +121,10 @@ pub fn build(desc: &BoardDescription) -> Result<Vec<u8>, FdtError> {
     fdt.end_node(clock)?;
 
     let uart = fdt.begin_node(&format!("pl011@{UART_BASE:x}"))?;
-    fdt.property_string_list("compatible", vec!["arm,pl011".into(), "arm,primecell".into()])?;
+    fdt.property_string_list(
+        "compatible",
+        vec!["arm,pl011".into(), "arm,primecell".into()],
+    )?;
     fdt.property_array_u64("reg", &reg(UART_BASE, 0x1000))?;
     fdt.property_array_u32("interrupts", &[GIC_SPI, UART_SPI, IRQ_LEVEL_HIGH])?;
     fdt.property_array_u32("clocks", &[PHANDLE_CLOCK, PHANDLE_CLOCK])?;
@@ -129,7 +132,10 @@ pub fn build(desc: &BoardDescription) -> Result<Vec<u8>, FdtError> {
     fdt.end_node(uart)?;
 
     let rtc = fdt.begin_node(&format!("pl031@{RTC_BASE:x}"))?;
-    fdt.property_string_list("compatible", vec!["arm,pl031".into(), "arm,primecell".into()])?;
+    fdt.property_string_list(
+        "compatible",
+        vec!["arm,pl031".into(), "arm,primecell".into()],
+    )?;
     fdt.property_array_u64("reg", &reg(RTC_BASE, 0x1000))?;
     fdt.property_array_u32("interrupts", &[GIC_SPI, RTC_SPI, IRQ_LEVEL_HIGH])?;
     fdt.property_u32("clocks", PHANDLE_CLOCK)?;

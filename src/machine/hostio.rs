@@ -50,6 +50,8 @@ const POLL_INSTRUCTIONS: u64 = 1 << 22;
 /// The outside world as the guest sees it.
 pub struct HostIo {
     stdin: Option<StdinReader>,
+    /// A fixed time of day for the RTC instead of the host clock.
+    rtc_base_ns: Option<u64>,
     /// Bytes read from the host and not yet taken by the guest.
     buffered: VecDeque<u8>,
     /// Standard input reached its end.
@@ -64,6 +66,7 @@ impl HostIo {
         HostIo {
             eof: stdin.is_none(),
             stdin,
+            rtc_base_ns: None,
             buffered: VecDeque::new(),
             started: Instant::now(),
         }
@@ -84,9 +87,18 @@ impl HostIo {
         }
     }
 
+    /// Makes the RTC start at `unix_secs` instead of the host clock.
+    pub fn with_rtc_base(mut self, unix_secs: Option<u64>) -> Self {
+        self.rtc_base_ns = unix_secs.map(|s| s.saturating_mul(1_000_000_000));
+        self
+    }
+
     /// The host's wall clock, in nanoseconds since the Unix epoch (read
     /// once per run, for the RTC).
     pub fn clock_read(&mut self, _icount: u64) -> anyhow::Result<u64> {
+        if let Some(ns) = self.rtc_base_ns {
+            return Ok(ns);
+        }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| anyhow::anyhow!("the host clock is before 1970"))?;

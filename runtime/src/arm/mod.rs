@@ -302,6 +302,52 @@ impl ArmCpu {
         }
     }
 
+    /// Feeds every architecturally visible register to `h`, in a fixed
+    /// order (for state digests: the same state always hashes alike,
+    /// whichever backend produced it).
+    pub fn hash_into(&self, h: &mut impl std::hash::Hasher) {
+        let words = self
+            .regs
+            .iter()
+            .copied()
+            .chain([self.cpsr()])
+            .chain(self.banked_sp_lr.iter().flatten().copied())
+            .chain(self.other_r8_r12)
+            .chain(self.spsr)
+            .chain([
+                self.sctlr,
+                self.vbar,
+                self.contextidr,
+                self.ttbcr,
+                self.dacr,
+                self.prrr,
+                self.nmrr,
+                self.actlr,
+                self.csselr,
+                self.l2ectlr,
+                self.cntfrq,
+                self.cntkctl,
+                self.cntp_ctl,
+                self.cntv_ctl,
+            ])
+            .chain(self.tpidr)
+            .chain(self.fault_regs);
+        for w in words {
+            h.write_u32(w);
+        }
+        for d in [
+            self.excl_addr,
+            self.excl_val,
+            self.ttbr0,
+            self.ttbr1,
+            self.par,
+            self.cntp_cval,
+            self.cntv_cval,
+        ] {
+            h.write_u64(d);
+        }
+    }
+
     /// The SPSR of the current mode, if it has one.
     pub fn current_spsr(&self) -> Option<u32> {
         match bank(self.mode()) {
