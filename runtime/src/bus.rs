@@ -197,6 +197,23 @@ impl Bus {
         Some(&mut r.ram.bytes_mut()[off..off + len as usize])
     }
 
+    /// A DMA handle over every RAM region, recording writes in
+    /// `written` (see [`crate::dma`]).
+    pub fn dma(
+        &mut self,
+        written: std::rc::Rc<std::cell::RefCell<Vec<(u64, u64)>>>,
+    ) -> crate::dma::Dma {
+        let regions = self
+            .ram
+            .iter_mut()
+            .map(|r| (r.base, r.ram.len() as u64, r.ram.host_base()))
+            .collect();
+        // SAFETY: the mappings live as long as the bus, which outlives the
+        // devices it owns (the only holders of the handle), and guest RAM
+        // is only touched from the guest thread.
+        unsafe { crate::dma::Dma::new(regions, written) }
+    }
+
     /// The RAM regions as (base, bytes), lowest first.
     pub fn ram_regions(&self) -> impl Iterator<Item = (u64, &[u8])> {
         self.ram.iter().map(|r| (r.base, r.ram.bytes()))

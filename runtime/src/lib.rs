@@ -7,6 +7,7 @@
 //!   slow path that fills it.
 //! - [`env`]: the `#[repr(C)]` per-vCPU block that compiled code works on.
 //! - [`arm`]: the 32-bit ARM CPU state.
+//! - [`dma`]: device access to guest RAM.
 //! - [`irq`]: interrupt lines from devices to an interrupt controller.
 //! - [`exec`]: the seam to the execution engines and the icount-exact run loop.
 //!
@@ -15,6 +16,7 @@
 
 pub mod arm;
 pub mod bus;
+pub mod dma;
 pub mod env;
 pub mod exec;
 pub mod irq;
