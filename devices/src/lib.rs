@@ -4,6 +4,7 @@
 //! - [`gic`]: the GICv2 interrupt controller of the `arm-virt` machine.
 //! - [`pl011`]: the PL011 UART (console `ttyAMA0`).
 //! - [`pl031`]: the PL031 real-time clock.
+//! - [`virtio`]: the virtio-mmio transport with virtio-blk and virtio-rng.
 //!
 //! Every model is a function of the guest's register accesses (with the
 //! icount and virtual time the bus passes in [`lockstep_runtime::IoCtx`])
@@ -15,3 +16,4 @@
 pub mod gic;
 pub mod pl011;
 pub mod pl031;
+pub mod virtio;
