@@ -524,7 +524,7 @@ impl<D: VirtioDevice> MmioDevice for VirtioMmio<D> {
                 .read_config(offset - CONFIG_OFFSET, &mut b[..size as usize]);
             return u64::from_le_bytes(b);
         }
-        if size != 4 || offset % 4 != 0 {
+        if size != 4 || !offset.is_multiple_of(4) {
             return 0;
         }
         u64::from(self.read_reg(offset))
@@ -539,7 +539,7 @@ impl<D: VirtioDevice> MmioDevice for VirtioMmio<D> {
             }
             return;
         }
-        if size != 4 || offset % 4 != 0 {
+        if size != 4 || !offset.is_multiple_of(4) {
             return;
         }
         self.write_reg(ctx, offset, value as u32);

@@ -472,7 +472,7 @@ impl<'a> Virtqueue<'a> {
     }
 
     fn walk_indirect(&self, table: Desc, chain: &mut Chain) -> Result<(), QueueError> {
-        if table.len == 0 || table.len % 16 != 0 || table.len / 16 > MAX_INDIRECT {
+        if table.len == 0 || !table.len.is_multiple_of(16) || table.len / 16 > MAX_INDIRECT {
             return Err(QueueError::BadIndirect);
         }
         let entries = table.len / 16;

@@ -296,8 +296,48 @@ impl<D: VirtioDevice> Driver<D> {
         self.w(INTERRUPT_ACK, s);
         s
     }
+}
 
-    pub fn config_u32(&mut self, off: u64) -> u32 {
-        self.r(CONFIG_OFFSET + off)
+/// A disk image in the temporary directory, removed on drop.
+pub struct TempImage {
+    pub path: std::path::PathBuf,
+}
+
+impl TempImage {
+    pub fn new(bytes: &[u8]) -> TempImage {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "lockstep-virtio-test-{}-{n}.img",
+            std::process::id()
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        TempImage { path }
     }
+
+    pub fn open(&self, writable: bool) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(writable)
+            .open(&self.path)
+            .unwrap()
+    }
+
+    pub fn contents(&self) -> Vec<u8> {
+        std::fs::read(&self.path).unwrap()
+    }
+}
+
+impl Drop for TempImage {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Image bytes where every byte tells its sector and offset apart.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|o| ((o / 512) as u8).wrapping_mul(31) ^ (o as u8))
+        .collect()
 }
