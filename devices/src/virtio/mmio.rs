@@ -39,7 +39,7 @@
 //!
 //! QueueNum and the area addresses are ignored while the selected queue is
 //! ready, and for a QueueSel beyond the device's queues (QueueNumMax reads
-//! 0 there). Writing 1 to QueueReady checks QueueNum: zero, above
+//! 0 there). Writing a non-zero value to QueueReady checks QueueNum: zero, above
 //! QueueNumMax or not a power of two is an error (QueueReady stays 0, the
 //! device sets DEVICE_NEEDS_RESET); otherwise the queue starts with empty
 //! rings (its ring indices at 0). Writing 0 stops it.
@@ -62,7 +62,7 @@
 //!
 //! The interrupt line is high exactly while InterruptStatus is non-zero,
 //! as QEMU drives it and as the specification describes the signal
-//! (§4.2.3.4). On the GIC's edge-triggered input this gives one rising edge
+//! ("Notifications From The Device"). On the GIC's edge-triggered input this gives one rising edge
 //! per batch of events the driver has not acknowledged: Linux's handler
 //! reads InterruptStatus, writes it to InterruptACK (the line falls), and
 //! only then looks at the used rings, so anything used before the

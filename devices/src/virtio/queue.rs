@@ -19,7 +19,7 @@
 //! Errors that leave the queue itself unusable end processing: the
 //! transport sets DEVICE_NEEDS_RESET and sends a configuration change
 //! notification, and the device touches no queue again until the driver
-//! resets it (§2.1.2). They are ([`QueueError`]):
+//! resets it ("Device Status Field"). They are ([`QueueError`]):
 //! - a ring part or descriptor (or indirect table) that is not in RAM;
 //! - the driver's available `idx` running more than the queue size ahead
 //!   of the device;
@@ -31,7 +31,7 @@
 //!   NEXT also set, inside an indirect table, or whose table length is zero,
 //!   not a multiple of 16 or more than [`MAX_INDIRECT`] entries;
 //! - a device-readable descriptor after a device-writable one (the driver
-//!   MUST place writable ones last, §2.7.4.2).
+//!   MUST place writable ones last, "Message Framing").
 //!
 //! Errors in the buffers of a well-formed chain (a data buffer outside RAM,
 //! a malformed request) are the device's to report in its own protocol
@@ -455,7 +455,7 @@ impl<'a> Virtqueue<'a> {
             )?;
             if d.flags & DESC_F_INDIRECT != 0 {
                 // Zero or more direct descriptors, then one indirect one
-                // that ends the chain (§2.7.5.3.2); its WRITE flag means
+                // that ends the chain ("Indirect Descriptors"); its WRITE flag means
                 // nothing.
                 if !self.indirect || d.flags & DESC_F_NEXT != 0 {
                     return Err(QueueError::BadIndirect);
