@@ -24,6 +24,15 @@ pub struct Cli {
 pub enum Command {
     /// Run a guest.
     Run(RunArgs),
+    /// Run a guest and record everything that reaches it from outside, so
+    /// the run can be replayed exactly.
+    Record(RecordArgs),
+    /// Replay a recording: same guest, same inputs at the same
+    /// instructions, every checkpoint and digest checked.
+    Replay(ReplayArgs),
+    /// Inspect a recording without running it.
+    #[command(subcommand)]
+    Trace(TraceCommand),
     /// Measure the interpreter, the JIT, tiered execution and (if installed)
     /// QEMU on guest workloads.
     Bench(BenchArgs),
@@ -103,6 +112,65 @@ pub struct RunArgs {
     /// Do not read standard input (the guest's UART receives nothing).
     #[arg(long)]
     pub no_input: bool,
+}
+
+/// Options of `lockstep record`.
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// Where to write the recording.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// The machine and run, as for `lockstep run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `lockstep replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The recording.
+    pub log: PathBuf,
+    /// Execution backend (need not be the one recorded with).
+    #[arg(long, value_enum, default_value_t = Exec::Jit)]
+    pub exec: Exec,
+    /// The kernel, if it moved since the recording (its hash must match).
+    #[arg(long)]
+    pub kernel: Option<PathBuf>,
+    /// The initrd, if it moved.
+    #[arg(long)]
+    pub initrd: Option<PathBuf>,
+    /// The device tree, if it moved.
+    #[arg(long)]
+    pub dtb: Option<PathBuf>,
+    /// Traces, as for `lockstep run`.
+    #[arg(long = "trace", short = 'd', value_delimiter = ',')]
+    pub trace: Vec<String>,
+    /// Print instruction count, time and translation statistics at exit.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// `lockstep trace` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum TraceCommand {
+    /// Print every event, human-readable (or as JSON lines).
+    Dump {
+        /// The recording.
+        log: PathBuf,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check structure, checksums and completeness without running it.
+    Verify {
+        /// The recording.
+        log: PathBuf,
+    },
+    /// Counts and bytes per event kind.
+    Stats {
+        /// The recording.
+        log: PathBuf,
+    },
 }
 
 /// Options of `lockstep bench`.

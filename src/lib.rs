@@ -9,3 +9,4 @@ pub mod bench;
 pub mod cli;
 pub mod loader;
 pub mod machine;
+pub mod recording;

@@ -2,12 +2,13 @@
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use lockstep::cli::{self, Cli, Command, RunArgs};
-use lockstep::machine::{ArmVirt, HostIo, MachineConfig, StdinReader};
+use lockstep::cli::{self, Cli, Command, RecordArgs, ReplayArgs, RunArgs, TraceCommand};
+use lockstep::machine::{ArmVirt, HostIo, MachineConfig, Outcome, StdinReader};
+use lockstep::recording;
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn run(args: RunArgs) -> anyhow::Result<i32> {
+fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
     if !matches!(args.machine.as_str(), "arm-virt" | "virt") {
         bail!(
             "unknown machine '{}' (available: arm-virt, also spelled virt)",
@@ -31,24 +32,18 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         trace,
         jit_code_bytes: lockstep_jit::clif::CODE_ARENA_BYTES,
     };
-    let stdin = (!args.no_input).then(StdinReader::spawn);
-    let mut m = ArmVirt::new(
-        &cfg,
-        Box::new(std::io::stdout()),
-        Box::new(std::io::stderr()),
-        HostIo::live(stdin).with_rtc_base(rtc),
-    )
-    .context("cannot start the machine")?;
+    Ok((cfg, rtc))
+}
+
+/// Runs a built machine and reports how it ended.
+fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
     let t0 = Instant::now();
-    let outcome = m.run(args.max_insns);
+    let outcome = m.run(max_insns);
     let wall = t0.elapsed();
-    if !matches!(
-        outcome,
-        lockstep::machine::Outcome::Exited(_) | lockstep::machine::Outcome::PowerOff
-    ) {
+    if !matches!(outcome, Outcome::Exited(_) | Outcome::PowerOff) {
         eprintln!("lockstep: {outcome}");
     }
-    if args.stats {
+    if stats {
         let s = m.stats();
         let icount = m.icount();
         eprintln!(
@@ -60,22 +55,137 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             if s.blocks_compiled > 0 { s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled as f64 } else { 0.0 },
             s.chains,
         );
-        eprintln!(
-            "lockstep: state at exit: pc {:#010x} {}",
-            m.cpu().regs[15],
-            m.state_digest()
-        );
+        let d = m.state_digest();
         let c = m.cpu();
+        eprintln!("lockstep: state at exit: pc {:#010x} {d}", c.regs[15]);
         let regs: Vec<String> = (0..16).map(|i| format!("r{i}={:08x}", c.regs[i])).collect();
         eprintln!("lockstep: {} cpsr={:08x}", regs.join(" "), c.cpsr());
     }
+    outcome
+}
+
+fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let (cfg, rtc) = config(&args)?;
+    let stdin = (!args.no_input).then(StdinReader::spawn);
+    let mut m = ArmVirt::new(
+        &cfg,
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+        HostIo::live(stdin).with_rtc_base(rtc),
+    )
+    .context("cannot start the machine")?;
+    Ok(drive(&mut m, args.max_insns, args.stats).exit_status())
+}
+
+fn record(args: RecordArgs) -> anyhow::Result<i32> {
+    let (cfg, rtc) = config(&args.run)?;
+    let argv: Vec<String> = std::env::args().collect();
+    let header = recording::header_for(&cfg, &argv)?;
+    let file = std::fs::File::create(&args.output)
+        .with_context(|| format!("{}: cannot create the recording", args.output.display()))?;
+    let log = lockstep_replay::LogWriter::new(file, &header)
+        .with_context(|| format!("{}: cannot write the recording", args.output.display()))?;
+    let stdin = (!args.run.no_input).then(StdinReader::spawn);
+    let io = HostIo::record(log, &args.output, header.digest_interval, stdin).with_rtc_base(rtc);
+    let mut m = ArmVirt::new(
+        &cfg,
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+        io,
+    )
+    .context("cannot start the machine")?;
+    let t0 = Instant::now();
+    let outcome = drive(&mut m, args.run.max_insns, args.run.stats);
+    let size = std::fs::metadata(&args.output)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    eprintln!(
+        "lockstep: recorded {} instructions in {:.2} s to {} ({size} bytes, {:.4} bytes per 1000 instructions)",
+        m.icount(),
+        t0.elapsed().as_secs_f64(),
+        args.output.display(),
+        size as f64 * 1000.0 / m.icount().max(1) as f64
+    );
     Ok(outcome.exit_status())
+}
+
+fn replay(args: ReplayArgs) -> anyhow::Result<i32> {
+    let cursor = lockstep_replay::ReplayCursor::open(&args.log)
+        .with_context(|| format!("{}: cannot replay", args.log.display()))?;
+    let trace = cli::parse_trace(&args.trace).map_err(anyhow::Error::msg)?;
+    let overrides = recording::Overrides {
+        kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        dtb: args.dtb.clone(),
+    };
+    let cfg = recording::config_from_header(
+        cursor.header(),
+        &args.log,
+        &overrides,
+        args.exec.into(),
+        trace,
+    )?;
+    let mut m = ArmVirt::new(
+        &cfg,
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+        HostIo::replay(cursor, &args.log),
+    )
+    .context("cannot start the machine for the replay")?;
+    let t0 = Instant::now();
+    let outcome = drive(&mut m, None, args.stats);
+    let wall = t0.elapsed().as_secs_f64();
+    match (&outcome, m.replay_summary()) {
+        (Outcome::Diverged { .. }, _) => Ok(3),
+        (_, Some(s)) if s.complete => {
+            eprintln!(
+                "lockstep: replay complete: {} instructions in {wall:.2} s; {} digests and {} checkpoints matched",
+                m.icount(),
+                s.digests,
+                s.checkpoints
+            );
+            Ok(outcome.exit_status())
+        }
+        (_, Some(s)) => {
+            eprintln!(
+                "lockstep: replay stopped where the log stops: {}; {} digests and {} checkpoints matched up to there",
+                s.ending, s.digests, s.checkpoints
+            );
+            Ok(4)
+        }
+        (_, None) => Ok(outcome.exit_status()),
+    }
+}
+
+fn trace(cmd: TraceCommand) -> anyhow::Result<i32> {
+    use lockstep_replay::ReadError;
+    let named = |log: &std::path::Path, e: ReadError| anyhow::anyhow!("{}: {e}", log.display());
+    match cmd {
+        TraceCommand::Dump { log, json } => {
+            let mut out = std::io::stdout().lock();
+            let end = lockstep_replay::dump(&log, &mut out, json).map_err(|e| named(&log, e))?;
+            Ok(if end.is_complete() { 0 } else { 4 })
+        }
+        TraceCommand::Verify { log } => {
+            let report = lockstep_replay::verify(&log).map_err(|e| named(&log, e))?;
+            println!("{}: {report}", log.display());
+            Ok(if report.end.is_complete() { 0 } else { 4 })
+        }
+        TraceCommand::Stats { log } => {
+            let stats = lockstep_replay::stats(&log).map_err(|e| named(&log, e))?;
+            println!("{stats}");
+            Ok(0)
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(cli::normalize_args(std::env::args().collect()));
     let result = match cli.command {
         Command::Run(a) => run(a),
+        Command::Record(a) => record(a),
+        Command::Replay(a) => replay(a),
+        Command::Trace(c) => trace(c),
         Command::Bench(a) => lockstep::bench::run(a).map(|()| 0),
     };
     match result {

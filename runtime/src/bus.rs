@@ -56,6 +56,11 @@ struct RamRegion {
     ram: GuestRam,
     /// One bit per page: the page holds translated code.
     code: Vec<u64>,
+    /// One bit per page: the page may have changed since its hash was
+    /// last taken (see [`Bus::ram_digest`]).
+    dirty: Vec<u64>,
+    /// The last hash taken of each page, mixed with its address.
+    page_hash: Vec<u64>,
 }
 
 /// Bytes per code-tracking granule: a page holds 64 of them, one bit each.
@@ -87,6 +92,8 @@ pub struct Bus {
     /// Only looked up by key, never iterated.
     code_granules: std::collections::HashMap<u64, u64>,
     dirty_code: Vec<u64>,
+    /// Wrapping sum of every RAM page's `page_hash`.
+    ram_sum: u64,
 }
 
 /// A region could not be added.
@@ -130,6 +137,9 @@ impl Bus {
             base,
             ram,
             code: vec![0; pages.div_ceil(64)],
+            // Every page starts dirty: the first digest hashes them all.
+            dirty: vec![u64::MAX; pages.div_ceil(64)],
+            page_hash: vec![0; pages],
         });
         self.ram.sort_by_key(|r| r.base);
         Ok(())
@@ -187,14 +197,83 @@ impl Bus {
         self.mmio[region].device.write(ctx, offset, size, value)
     }
 
-    /// The RAM bytes `[paddr, paddr+len)` if they lie in one RAM region.
+    /// The RAM bytes `[paddr, paddr+len)` if they lie in one RAM region
+    /// (marked dirty: the caller may write them).
     pub fn ram_slice_mut(&mut self, paddr: u64, len: u64) -> Option<&mut [u8]> {
         let r = self.ram.iter_mut().find(|r| {
             let off = paddr.wrapping_sub(r.base);
             off < r.ram.len() as u64 && len <= r.ram.len() as u64 - off
         })?;
         let off = (paddr - r.base) as usize;
+        if len > 0 {
+            let (first, last) = (off >> PAGE_BITS, (off + len as usize - 1) >> PAGE_BITS);
+            for p in first..=last {
+                r.dirty[p / 64] |= 1 << (p % 64);
+            }
+        }
         Some(&mut r.ram.bytes_mut()[off..off + len as usize])
+    }
+
+    /// Whether the page of `paddr` (RAM) is marked dirty.
+    pub fn page_dirty(&self, paddr: u64) -> bool {
+        self.ram.iter().any(|r| {
+            let off = paddr.wrapping_sub(r.base);
+            let p = (off >> PAGE_BITS) as usize;
+            off < r.ram.len() as u64 && r.dirty[p / 64] & (1 << (p % 64)) != 0
+        })
+    }
+
+    /// Marks the page of `paddr` (RAM) dirty: it may be written without
+    /// the bus seeing it.
+    pub fn mark_dirty(&mut self, paddr: u64) {
+        if let Some(r) = self
+            .ram
+            .iter_mut()
+            .find(|r| paddr.wrapping_sub(r.base) < r.ram.len() as u64)
+        {
+            let p = ((paddr - r.base) >> PAGE_BITS) as usize;
+            r.dirty[p / 64] |= 1 << (p % 64);
+        }
+    }
+
+    /// Marks every page of `[paddr, paddr+len)` dirty.
+    pub fn mark_dirty_range(&mut self, paddr: u64, len: u64) {
+        let mut page = paddr & !(PAGE_SIZE - 1);
+        while page < paddr + len {
+            self.mark_dirty(page);
+            page += PAGE_SIZE;
+        }
+    }
+
+    /// A hash of all of guest RAM, kept incrementally: only pages marked
+    /// dirty since the last call are hashed again, and their marks are
+    /// cleared. The caller must then make sure no fast write path lets a
+    /// page change unmarked (the softmmu drops its TLB write tags).
+    ///
+    /// The value depends only on RAM's contents: each page's hash is
+    /// mixed with its address and the results are summed.
+    pub fn ram_digest(&mut self) -> u64 {
+        use std::hash::Hasher;
+        for r in &mut self.ram {
+            let bytes = r.ram.bytes();
+            for (w, word) in r.dirty.iter_mut().enumerate() {
+                while *word != 0 {
+                    let bit = word.trailing_zeros() as usize;
+                    *word &= *word - 1;
+                    let p = w * 64 + bit;
+                    let Some(data) = bytes.get(p << PAGE_BITS..(p + 1) << PAGE_BITS) else {
+                        continue;
+                    };
+                    let mut h = lockstep_replay::StableHasher::new();
+                    h.write_u64(r.base + ((p as u64) << PAGE_BITS));
+                    h.write(data);
+                    let new = h.finish();
+                    self.ram_sum = self.ram_sum.wrapping_sub(r.page_hash[p]).wrapping_add(new);
+                    r.page_hash[p] = new;
+                }
+            }
+        }
+        self.ram_sum
     }
 
     /// A DMA handle over every RAM region, recording writes in
@@ -323,6 +402,31 @@ mod tests {
         assert_eq!(bus.resolve(0x4001_0000), Target::Unmapped);
         assert_eq!(bus.mmio_read(&IoCtx::default(), 0, 0, 4), 7);
         assert!(bus.add_ram(0x4000_8000, 0x1000).is_err());
+    }
+
+    #[test]
+    fn ram_digest_follows_contents_not_history() {
+        let mut a = Bus::new();
+        a.add_ram(0x4000_0000, 0x4000).unwrap();
+        let mut b = Bus::new();
+        b.add_ram(0x4000_0000, 0x4000).unwrap();
+        let d0 = a.ram_digest();
+        assert_eq!(d0, b.ram_digest());
+        a.ram_slice_mut(0x4000_1004, 2)
+            .unwrap()
+            .copy_from_slice(&[1, 2]);
+        let d1 = a.ram_digest();
+        assert_ne!(d0, d1);
+        // A page marked dirty but unchanged hashes as before.
+        a.mark_dirty(0x4000_3000);
+        assert!(a.page_dirty(0x4000_3000));
+        assert_eq!(a.ram_digest(), d1);
+        assert!(!a.page_dirty(0x4000_3000));
+        // The same bytes reached another way give the same digest.
+        b.ram_slice_mut(0x4000_1000, 8)
+            .unwrap()
+            .copy_from_slice(&[0, 0, 0, 0, 1, 2, 0, 0]);
+        assert_eq!(b.ram_digest(), d1);
     }
 
     #[test]

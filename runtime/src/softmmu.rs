@@ -252,7 +252,9 @@ fn check_align(vaddr: u64, op: MemOp, access: Access) -> Result<(), GuestFault> 
 }
 
 /// Fills the TLB entry for the page of `vaddr` (which is RAM) with the
-/// accesses the translation allows.
+/// accesses the translation allows. A fast write path is only given to a
+/// page already marked dirty for state digests (a write marks it first),
+/// so no page changes without the bus knowing.
 fn fill<A: Translate>(
     env: &mut CpuEnv<A>,
     vaddr: u64,
@@ -270,14 +272,32 @@ fn fill<A: Translate>(
             TLB_INVALID
         }
     };
+    // SAFETY: the run loop owns the bus while guest code runs.
+    let dirty = unsafe { env.bus() }.page_dirty(t.paddr);
     let i = tlb_index(vaddr);
     env.tlb[mmu_idx].entries[i] = TlbEntry {
         read: tag(PERM_READ),
-        write: if code { TLB_INVALID } else { tag(PERM_WRITE) },
+        write: if code || !dirty {
+            TLB_INVALID
+        } else {
+            tag(PERM_WRITE)
+        },
         fetch: tag(PERM_EXEC),
         addend: page_host.wrapping_sub(page_v),
     };
     env.tlb_phys[mmu_idx][i] = t.paddr & PAGE_MASK;
+}
+
+/// Takes the RAM digest (see [`crate::bus::Bus::ram_digest`]) and drops
+/// every fast write path, so the next write to each page is seen.
+pub fn ram_digest<A>(env: &mut CpuEnv<A>) -> u64 {
+    for t in env.tlb.iter_mut() {
+        for e in t.entries.iter_mut() {
+            e.write = TLB_INVALID;
+        }
+    }
+    // SAFETY: the run loop owns the bus between runs.
+    unsafe { env.bus() }.ram_digest()
 }
 
 /// The slow read path: alignment check, translation, TLB fill, MMIO.
@@ -370,6 +390,7 @@ pub fn slow_write<A: Translate>(
     let bus = unsafe { env.bus() };
     match bus.resolve(t.paddr) {
         Target::Ram { host, code } => {
+            bus.mark_dirty(t.paddr);
             let still_code = code && !bus.note_code_write(t.paddr, u64::from(op.size));
             if code && !still_code {
                 env.exit_request = 1;

@@ -129,6 +129,8 @@ pub enum Outcome {
     /// A replay could not go on: the guest did something other than
     /// what the log recorded.
     Diverged { message: String },
+    /// A replay reached the end of a log that was cut short or damaged.
+    ReplayEnded,
     /// A semihosting call failed.
     Semihosting { pc: u32, message: String },
     /// The guest powered the machine off (PSCI SYSTEM_OFF).
@@ -146,6 +148,7 @@ impl Outcome {
         match self {
             Outcome::Exited(c) => *c,
             Outcome::Limit | Outcome::PowerOff | Outcome::Reset => 0,
+            Outcome::Diverged { .. } => 3,
             _ => 2,
         }
     }
@@ -221,6 +224,7 @@ impl fmt::Display for Outcome {
             }
             Outcome::PowerOff => write!(f, "the guest powered the machine off"),
             Outcome::Diverged { message } => write!(f, "replay diverged: {message}"),
+            Outcome::ReplayEnded => write!(f, "the replay reached the end of what the log holds"),
             Outcome::Reset => write!(f, "the guest asked for a reset"),
         }
     }
@@ -238,13 +242,53 @@ pub struct ArmVirt {
     timer_phys: IrqLine,
     timer_virt: IrqLine,
     io: HostIo,
+    /// Checkpoints the run loop emitted and the machine has not yet
+    /// passed to `io`.
+    checkpoints: Rc<RefCell<Vec<lockstep_replay::Checkpoint>>>,
+    /// Print each checkpoint (`-d int`).
+    trace_int: bool,
+    /// Running hash of the UART's output.
+    console: Rc<RefCell<lockstep_replay::StableHasher>>,
+    /// A digest is due at the next boundary (input was just delivered).
+    digest_soon: bool,
+    /// How a replay ended.
+    summary: Option<crate::machine::hostio::ReplaySummary>,
 }
 
-/// Prints every checkpoint (`-d int`).
-struct TraceCheckpoints;
+/// Sends checkpoints to the machine's queue.
+struct CheckpointQueue(Rc<RefCell<Vec<lockstep_replay::Checkpoint>>>);
 
-impl lockstep_replay::CheckpointSink for TraceCheckpoints {
+impl lockstep_replay::CheckpointSink for CheckpointQueue {
     fn checkpoint(&mut self, c: lockstep_replay::Checkpoint) {
+        self.0.borrow_mut().push(c);
+    }
+}
+
+/// Passes bytes on and keeps a running hash of them (console output
+/// goes into every state digest).
+struct HashingWriter {
+    inner: Box<dyn Write>,
+    hash: Rc<RefCell<lockstep_replay::StableHasher>>,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use std::hash::Hasher;
+        self.hash.borrow_mut().write(buf);
+        // The guest's output must not depend on the host stream: a closed
+        // terminal loses the bytes, the hash keeps them.
+        let _ = self.inner.write_all(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.inner.flush();
+        Ok(())
+    }
+}
+
+/// Prints a checkpoint (`-d int`).
+fn trace_checkpoint(c: &lockstep_replay::Checkpoint) {
+    {
         let (what, v) = match c.kind {
             lockstep_replay::CheckpointKind::Exception { vector } => ("exception", vector),
             lockstep_replay::CheckpointKind::Interrupt { vector } => ("interrupt", vector),
@@ -290,8 +334,12 @@ impl ArmVirt {
             lockstep_devices::gic::GIC_CPU_SIZE,
             Box::new(GicCpuInterface(Rc::clone(&gic))),
         )?;
+        let console = Rc::new(RefCell::new(lockstep_replay::StableHasher::new()));
         let uart = Rc::new(RefCell::new(Pl011::with_irq(
-            uart_out,
+            Box::new(HashingWriter {
+                inner: uart_out,
+                hash: Rc::clone(&console),
+            }),
             lines.line(SPI_BASE_ID + UART_SPI),
         )));
         bus.add_mmio(UART_BASE, 0x1000, Box::new(Rc::clone(&uart)))?;
@@ -323,9 +371,8 @@ impl ArmVirt {
             Self::load_linux(cfg, &kernel, &mut bus, &mut cpu)?;
         }
         let mut run = RunLoop::new(cpu, bus);
-        if cfg.trace.int {
-            run.set_checkpoint_sink(Box::new(TraceCheckpoints));
-        }
+        let checkpoints = Rc::new(RefCell::new(Vec::new()));
+        run.set_checkpoint_sink(Box::new(CheckpointQueue(Rc::clone(&checkpoints))));
         let engine = ArmEngine::with_code_bytes(cfg.exec, cfg.trace, cfg.jit_code_bytes)?;
         Ok(ArmVirt {
             run,
@@ -338,6 +385,11 @@ impl ArmVirt {
             timer_phys: lines.line(timer::PHYS_PPI),
             timer_virt: lines.line(timer::VIRT_PPI),
             io,
+            checkpoints,
+            trace_int: cfg.trace.int,
+            console,
+            digest_soon: false,
+            summary: None,
         })
     }
 
@@ -421,23 +473,68 @@ impl ArmVirt {
         &self.run.env.arch
     }
 
-    /// A digest of the CPU registers and of guest RAM (console: 0; the
-    /// recorder keeps the console hash).
-    pub fn state_digest(&self) -> lockstep_replay::StateDigest {
+    /// A digest of the CPU registers, guest RAM and console output so far.
+    pub fn state_digest(&mut self) -> lockstep_replay::StateDigest {
         use std::hash::Hasher;
         let mut h = lockstep_replay::StableHasher::new();
         self.run.env.arch.hash_into(&mut h);
         let cpu = h.finish();
-        let mut h = lockstep_replay::StableHasher::new();
-        for (base, bytes) in self.run.bus.ram_regions() {
-            h.write_u64(base);
-            h.write(bytes);
-        }
+        let ram = lockstep_runtime::softmmu::ram_digest(&mut self.run.env);
         lockstep_replay::StateDigest {
             cpu,
-            ram: h.finish(),
-            console: 0,
+            ram,
+            console: self.console.borrow().finish(),
         }
+    }
+
+    /// Passes the checkpoints emitted since the last call to the trace and
+    /// to the record/replay door.
+    fn pass_checkpoints(&mut self) -> Result<(), Outcome> {
+        let list = std::mem::take(&mut *self.checkpoints.borrow_mut());
+        for c in list {
+            if self.trace_int {
+                trace_checkpoint(&c);
+            }
+            self.io
+                .checkpoint(c)
+                .map_err(|message| Outcome::Diverged { message })?;
+        }
+        Ok(())
+    }
+
+    /// Ends the run: the record/replay door logs or checks how.
+    fn finish(&mut self, outcome: Outcome) -> Outcome {
+        use lockstep_replay::ShutdownCause as C;
+        match outcome {
+            Outcome::Diverged { .. } => return outcome,
+            Outcome::ReplayEnded => {
+                self.summary = self.io.partial_summary();
+                return outcome;
+            }
+            _ => {}
+        }
+        let cause = match &outcome {
+            Outcome::PowerOff => C::PowerOff,
+            Outcome::Reset => C::Reset,
+            Outcome::Exited(status) => C::GuestExit { status: *status },
+            Outcome::Limit => C::InstructionLimit,
+            other => C::Error {
+                message: other.to_string(),
+            },
+        };
+        let d = self.state_digest();
+        match self.io.finish(self.run.icount(), cause, d) {
+            Ok(summary) => {
+                self.summary = summary;
+                outcome
+            }
+            Err(message) => Outcome::Diverged { message },
+        }
+    }
+
+    /// How the replay compared with its log (after [`ArmVirt::run`]).
+    pub fn replay_summary(&self) -> Option<&crate::machine::hostio::ReplaySummary> {
+        self.summary.as_ref()
     }
 
     /// The engine's counters.
@@ -496,6 +593,7 @@ impl ArmVirt {
             .serial_input(icount, room)
             .map_err(|message| Outcome::Diverged { message })?;
         if !bytes.is_empty() {
+            self.digest_soon = true;
             let taken = self.uart.borrow_mut().receive(&bytes);
             if taken != bytes.len() {
                 return Err(Outcome::Diverged {
@@ -547,27 +645,55 @@ impl ArmVirt {
             let ahead = (d - self.run.now_ns()).div_ceil(1 << ICOUNT_SHIFT).max(1);
             target = target.min(icount.saturating_add(ahead));
         }
-        if let Some(due) = self.io.next_due() {
-            target = target.min(due.max(icount));
+        // An event due now that the loop top did not take (an exception
+        // the next instruction raises) needs the guest to run on.
+        if let Some(due) = self.io.next_due().filter(|&d| d > icount) {
+            target = target.min(due);
         }
         target
     }
 
-    /// Runs until the guest stops, or until `limit` instructions in total.
+    /// Runs until the guest stops, or until `limit` instructions in total;
+    /// a recording is finished, a replay checked to its end.
     pub fn run(&mut self, limit: Option<u64>) -> Outcome {
+        let outcome = self.run_inner(limit);
+        self.finish(outcome)
+    }
+
+    fn run_inner(&mut self, limit: Option<u64>) -> Outcome {
         let limit = limit.unwrap_or(u64::MAX);
         // The last exception entry: (icount, vector, what caused it).
         let mut entered: Option<(u64, u32, Outcome)> = None;
         loop {
+            self.io.tick();
             if let Err(o) = self.deliver_inputs() {
                 return o;
             }
+            let icount = self.run.icount();
+            if self.io.digest_due(icount) || (self.digest_soon && !self.io.replaying()) {
+                self.digest_soon = false;
+                let d = self.state_digest();
+                if let Err(message) = self.io.digest(icount, d) {
+                    return Outcome::Diverged { message };
+                }
+            }
             self.update_time_lines();
             self.take_interrupt();
-            if self.run.icount() >= limit {
+            if let Err(o) = self.pass_checkpoints() {
+                return o;
+            }
+            if let Some(h) = self.io.replay_horizon() {
+                if self.run.icount() >= h {
+                    return Outcome::ReplayEnded;
+                }
+            }
+            if self.run.icount() >= limit || self.io.stopped_here(self.run.icount()) {
                 return Outcome::Limit;
             }
-            let target = self.next_target(limit);
+            let mut target = self.next_target(limit);
+            if let Some(h) = self.io.replay_horizon() {
+                target = target.min(h);
+            }
             let stop = self.run.run_until(&mut self.engine, target);
             let pc = self.run.env.arch.regs[15];
             let (exception, cause, fault) = match stop {
@@ -666,6 +792,9 @@ impl ArmVirt {
                 pc
             };
             let vector = self.run.take_exception(exception, at, fault.as_ref());
+            if let Err(o) = self.pass_checkpoints() {
+                return o;
+            }
             entered = Some((self.run.icount(), vector, cause));
         }
     }
