@@ -1,18 +1,49 @@
 #!/usr/bin/env bash
-# Lockstep's main job on the default machine (arm-virt).
+# Lockstep's main job on the default machine (arm-virt): record a Debian
+# Linux boot and replay it, then compare the two runs.
 #
-# Today: build Lockstep and the guest workloads, then run every workload on
-# the interpreter, the JIT and QEMU side by side (`lockstep bench`). When
-# the Linux boot and record/replay land, this records and replays a Debian
-# Linux boot instead.
+# Installs what it needs (cross tools, QEMU), fetches Debian's armmp kernel
+# and busybox into the cache (scripts/fetch-guest.sh), builds Lockstep, then:
+#   lockstep record  -> a boot to the busybox marker and a PSCI power-off
+#   lockstep replay  -> the same boot from the log, every digest checked
+# Extra arguments go to both (e.g. --exec interp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-tools.sh
+eval "$(scripts/fetch-guest.sh)"   # sets kernel=... initrd=... config=... manifest=...
 cargo build --release
-make -s -C tests/guest
-echo "== hello, on the JIT =="
-./target/release/lockstep -M virt -m 128M -semihosting -kernel target/guest/tests/hello.elf || true
+bin=target/release/lockstep
+
+cache="${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lockstep}"
+mkdir -p "$cache/runs"
+log="$cache/runs/linux-boot.lsr"
+rec_out="$cache/runs/record.console"
+rep_out="$cache/runs/replay.console"
+
+echo "== recording a Linux boot on arm-virt -> $log" >&2
+"$bin" record -o "$log" -M virt -m 512M -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyAMA0" --no-input "$@" >"$rec_out" 2>"$rec_out.err" || {
+    cat "$rec_out" "$rec_out.err" >&2; echo "main-job: the recording failed" >&2; exit 1; }
+grep -q '^LOCKSTEP-BOOT-OK' "$rec_out" || { echo "main-job: the boot did not reach its marker" >&2; exit 1; }
+echo "== replaying it" >&2
+"$bin" replay "$log" "$@" >"$rep_out" 2>"$rep_out.err" || {
+    cat "$rep_out.err" >&2; echo "main-job: the replay failed" >&2; exit 1; }
+
+cmp -s "$rec_out" "$rep_out" && same=yes || same=NO
+rec=$(grep -o 'recorded [0-9]* instructions in [0-9.]* s' "$rec_out.err")
+rep=$(grep -o 'replay complete: .*' "$rep_out.err")
+insns=$(echo "$rec" | awk '{print $2}')
+rec_s=$(echo "$rec" | awk '{print $5}')
+rep_s=$(echo "$rep" | sed -E 's/.* in ([0-9.]+) s.*/\1/')
+matched=$(echo "$rep" | sed -E 's/.*s; (.*) matched/\1/')
+size=$(stat -c %s "$log")
 echo
-echo "== lockstep bench =="
-./target/release/lockstep bench "$@"
+echo "Linux boot on arm-virt ($(basename "$kernel"), busybox initramfs), recorded and replayed"
+printf '  %-28s %s\n' "guest instructions" "$insns"
+printf '  %-28s %s s (%s MIPS)\n' "record wall time" "$rec_s" "$(awk "BEGIN{printf \"%.0f\", $insns/$rec_s/1e6}")"
+printf '  %-28s %s s (%s MIPS)\n' "replay wall time" "$rep_s" "$(awk "BEGIN{printf \"%.0f\", $insns/$rep_s/1e6}")"
+printf '  %-28s %s bytes (%s per 1000 instructions)\n' "log size" "$size" "$(awk "BEGIN{printf \"%.4f\", $size*1000/$insns}")"
+printf '  %-28s %s\n' "console output identical" "$same"
+printf '  %-28s %s matched\n' "digests and checkpoints" "$matched"
+[ "$same" = yes ]

@@ -90,7 +90,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "cortex-a15")]
     pub cpu: String,
     /// Execution backend.
-    #[arg(long, value_enum, default_value_t = Exec::Jit)]
+    #[arg(long, value_enum, default_value_t = Exec::Tiered)]
     pub exec: Exec,
     /// Comma-separated traces: in_asm (guest code as translated), op (IR),
     /// out_asm (host code), exec (each block entered), int (exceptions and
@@ -131,7 +131,7 @@ pub struct ReplayArgs {
     /// The recording.
     pub log: PathBuf,
     /// Execution backend (need not be the one recorded with).
-    #[arg(long, value_enum, default_value_t = Exec::Jit)]
+    #[arg(long, value_enum, default_value_t = Exec::Tiered)]
     pub exec: Exec,
     /// The kernel, if it moved since the recording (its hash must match).
     #[arg(long)]
