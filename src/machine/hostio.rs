@@ -607,9 +607,13 @@ impl HostIo {
         }
     }
 
-    /// Instructions between looks for host input while the guest runs.
+    /// Instructions between looks for host input while the guest runs:
+    /// often while input waits for room in the UART (a guest without
+    /// FIFOs takes a byte at a time), rarely otherwise.
     pub fn poll_interval(&self) -> u64 {
-        if self.stdin.is_some() {
+        if !self.buffered.is_empty() {
+            POLL_INSTRUCTIONS >> 8
+        } else if self.stdin.is_some() {
             POLL_INSTRUCTIONS
         } else {
             u64::MAX

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod randgen;
+pub mod session;
 
 use lockstep::machine::{ArmVirt, MachineConfig, Outcome};
 use lockstep_jit::engine::ExecMode;
@@ -105,14 +106,13 @@ pub fn machine(elf: &Path, exec: ExecMode) -> (ArmVirt, impl Fn() -> (String, St
 /// Builds the machine `cfg` describes, with captured consoles.
 pub fn machine_with(cfg: MachineConfig) -> (ArmVirt, impl Fn() -> (String, String)) {
     let (uart, semi) = (Capture::default(), Capture::default());
-    let m =
-        ArmVirt::new(
-            &cfg,
-            Box::new(uart.clone()),
-            Box::new(semi.clone()),
-            lockstep::machine::HostIo::live(None),
-        )
-        .expect("machine starts");
+    let m = ArmVirt::new(
+        &cfg,
+        Box::new(uart.clone()),
+        Box::new(semi.clone()),
+        lockstep::machine::HostIo::live(None),
+    )
+    .expect("machine starts");
     let read = move || {
         (
             String::from_utf8_lossy(&uart.0.borrow()).into_owned(),

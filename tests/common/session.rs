@@ -1,0 +1,175 @@
+//! Running the `lockstep` binary as a user would: with arguments, piped
+//! consoles, and (for interactive guests) an expect-style conversation.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The `lockstep` binary under test.
+pub fn lockstep() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lockstep"))
+}
+
+/// Runs `lockstep` with `args` and no input.
+pub fn run(args: &[&str]) -> Output {
+    lockstep()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run lockstep")
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A scratch directory for one test's files.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = super::root().join("target/test-runs").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Debian's armmp kernel and the busybox initramfs, as
+/// scripts/fetch-guest.sh leaves them in the cache.
+pub fn linux_images() -> (PathBuf, PathBuf) {
+    let cache = std::env::var_os("LOCKSTEP_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("lockstep")))
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/lockstep")
+        });
+    let dir = cache.join("guest/arm");
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.gz"));
+    assert!(
+        k.exists() && i.exists(),
+        "no guest images in {}: run scripts/fetch-guest.sh (scripts/test.sh does)",
+        dir.display()
+    );
+    (k, i)
+}
+
+/// The arguments of a Linux boot on arm-virt with `append` added to the
+/// command line.
+pub fn linux_args(kernel: &Path, initrd: &Path, append: &str) -> Vec<String> {
+    [
+        "-M",
+        "virt",
+        "-m",
+        "512M",
+        "-kernel",
+        kernel.to_str().unwrap(),
+        "-initrd",
+        initrd.to_str().unwrap(),
+        "-append",
+        &format!("console=ttyAMA0 {append}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// A running `lockstep` whose console is read as it comes and written to
+/// when the guest is ready, as an expect script does.
+pub struct Session {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: Arc<Mutex<Vec<u8>>>,
+    seen: usize,
+}
+
+impl Session {
+    /// Starts `lockstep` with `args`.
+    pub fn start(args: &[String]) -> Session {
+        let mut child = lockstep()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start lockstep");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut so = child.stdout.take().unwrap();
+        let sink = Arc::clone(&out);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = so.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let stdin = child.stdin.take();
+        Session {
+            child,
+            stdin,
+            out,
+            seen: 0,
+        }
+    }
+
+    /// Waits until `text` appears after what was already waited for.
+    pub fn expect(&mut self, text: &str, timeout: Duration) {
+        let t0 = Instant::now();
+        loop {
+            {
+                let out = self.out.lock().unwrap();
+                let hay = &out[self.seen..];
+                if let Some(p) = hay.windows(text.len()).position(|w| w == text.as_bytes()) {
+                    self.seen += p + text.len();
+                    return;
+                }
+            }
+            if t0.elapsed() > timeout {
+                let out = self.out.lock().unwrap();
+                panic!(
+                    "timed out waiting for {text:?}; the console ends with:\n{}",
+                    String::from_utf8_lossy(&out[out.len().saturating_sub(2000)..])
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Types `text` at the console.
+    pub fn send(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the console input and waits for the end: (status, stdout,
+    /// stderr).
+    pub fn finish(mut self, timeout: Duration) -> (Option<i32>, Vec<u8>, String) {
+        drop(self.stdin.take());
+        let t0 = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if t0.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!("lockstep did not stop within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        // Let the reader thread take the last bytes.
+        std::thread::sleep(Duration::from_millis(50));
+        let out = self.out.lock().unwrap().clone();
+        (status.code(), out, err)
+    }
+}
