@@ -80,6 +80,14 @@ pub struct RunArgs {
     /// A device tree blob to give Linux instead of the generated one.
     #[arg(long)]
     pub dtb: Option<PathBuf>,
+    /// A raw disk image for a virtio-blk device (repeat for more). QEMU's
+    /// spelling `-drive file=disk.img[,format=raw][,...]` works too.
+    #[arg(long = "drive")]
+    pub drives: Vec<String>,
+    /// Let the guest write to the disk images. Without it, writes go to a
+    /// copy-on-write overlay in memory and the images never change.
+    #[arg(long)]
+    pub drive_writable: bool,
     /// Serve ARM semihosting calls (console output and exit).
     #[arg(long)]
     pub semihosting: bool,
@@ -271,6 +279,31 @@ pub fn parse_rtc(s: &str) -> Result<Option<u64>, String> {
     Ok(Some((days * 86_400 + h * 3600 + mi * 60 + se) as u64))
 }
 
+/// The image path of a `--drive` value: a plain path, or QEMU's
+/// `file=PATH[,format=raw][,if=...]...`.
+pub fn parse_drive(s: &str) -> Result<PathBuf, String> {
+    if !s.contains('=') {
+        return Ok(PathBuf::from(s));
+    }
+    let mut file = None;
+    for part in s.split(',') {
+        match part.split_once('=') {
+            Some(("file", f)) => file = Some(PathBuf::from(f)),
+            Some(("format", "raw"))
+            | Some(("if", _))
+            | Some(("id", _))
+            | Some(("media", "disk")) => {}
+            Some(("format", f)) => {
+                return Err(format!(
+                    "drive format '{f}' is not supported: give a raw image"
+                ))
+            }
+            _ => return Err(format!("unknown drive option '{part}' in '{s}'")),
+        }
+    }
+    file.ok_or_else(|| format!("'{s}' names no file="))
+}
+
 /// Parses `--trace` items.
 pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
     let mut t = TraceOptions::default();
@@ -293,6 +326,7 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
 
 const QEMU_LONG: &[&str] = &[
     "kernel",
+    "drive",
     "rtc",
     "dtb",
     "initrd",

@@ -27,6 +27,13 @@ fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
         initrd: args.initrd.clone(),
         append: args.append.clone(),
         dtb: args.dtb.clone(),
+        drives: args
+            .drives
+            .iter()
+            .map(|d| cli::parse_drive(d))
+            .collect::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?,
+        drives_writable: args.drive_writable,
         semihosting: args.semihosting,
         exec: args.exec.into(),
         trace,

@@ -79,6 +79,14 @@ pub fn header_for(cfg: &MachineConfig, argv: &[String]) -> anyhow::Result<Header
     if let Some(a) = &cfg.append {
         config.push(("append".into(), a.clone()));
     }
+    for (i, d) in cfg.drives.iter().enumerate() {
+        // A disk the guest may write changes between runs: its hash is
+        // that of the image the recording started from.
+        images.push(image(&format!("drive{i}"), d)?);
+    }
+    if cfg.drives_writable {
+        config.push(("drives_writable".into(), "on".into()));
+    }
     Ok(Header {
         lockstep_version: env!("CARGO_PKG_VERSION").to_string(),
         config,
@@ -152,6 +160,10 @@ pub fn config_from_header(
         }
         Ok(Some(path))
     };
+    let mut drives = Vec::new();
+    while let Some(p) = checked(&format!("drive{}", drives.len()), &None)? {
+        drives.push(p);
+    }
     let kernel = checked("kernel", &overrides.kernel)?
         .with_context(|| format!("{}: the header names no kernel image", log.display()))?;
     Ok(MachineConfig {
@@ -160,6 +172,9 @@ pub fn config_from_header(
         initrd: checked("initrd", &overrides.initrd)?,
         append: get("append").map(str::to_string),
         dtb: checked("dtb", &overrides.dtb)?,
+        drives,
+        // A replay never writes the images: the overlay holds the writes.
+        drives_writable: false,
         semihosting: get("semihosting") == Some("on"),
         exec,
         trace,

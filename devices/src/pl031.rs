@@ -90,6 +90,18 @@ impl Pl031 {
         self.deadline
     }
 
+    /// When the interrupt output will next rise by itself: the match
+    /// deadline, if the interrupt is unmasked and not already raised. (A
+    /// masked match only sets the raw status, which every register access
+    /// brings up to date, so the machine need not stop for it.)
+    pub fn wake_deadline_ns(&self) -> Option<u64> {
+        if self.imsc != 0 && self.ris == 0 {
+            self.deadline
+        } else {
+            None
+        }
+    }
+
     /// Brings the device to virtual time `now_ns`: if the match deadline has
     /// passed, sets the raw match status and drives the interrupt line.
     /// Earlier times than already seen change nothing.

@@ -79,6 +79,11 @@ pub struct MachineConfig {
     pub append: Option<String>,
     /// A device tree blob to use instead of the generated one.
     pub dtb: Option<PathBuf>,
+    /// Disk images for virtio-blk, in slot order.
+    pub drives: Vec<PathBuf>,
+    /// Whether guest writes reach the disk images (else they stay in a
+    /// copy-on-write overlay in memory and the images never change).
+    pub drives_writable: bool,
     /// Whether SVC 0x123456 is a semihosting call.
     pub semihosting: bool,
     /// Interpreter or JIT.
@@ -98,6 +103,8 @@ impl MachineConfig {
             initrd: None,
             append: None,
             dtb: None,
+            drives: Vec::new(),
+            drives_writable: false,
             semihosting: true,
             exec,
             trace: TraceOptions::default(),
@@ -241,7 +248,11 @@ pub struct ArmVirt {
     rtc: Rc<RefCell<Pl031>>,
     timer_phys: IrqLine,
     timer_virt: IrqLine,
-    io: HostIo,
+    io: Rc<RefCell<HostIo>>,
+    /// Guest RAM ranges devices wrote by DMA since the last run.
+    dma_written: Rc<RefCell<Vec<(u64, u64)>>>,
+    /// A replay divergence a device found (the entropy it asked for).
+    device_error: Rc<RefCell<Option<String>>>,
     /// Checkpoints the run loop emitted and the machine has not yet
     /// passed to `io`.
     checkpoints: Rc<RefCell<Vec<lockstep_replay::Checkpoint>>>,
@@ -253,6 +264,22 @@ pub struct ArmVirt {
     digest_soon: bool,
     /// How a replay ended.
     summary: Option<crate::machine::hostio::ReplaySummary>,
+}
+
+/// The virtio-rng device's source: the record/replay door. A replay that
+/// has no entropy logged where the guest asks is a divergence, kept for
+/// the run loop to report.
+struct EntropyDoor {
+    io: Rc<RefCell<HostIo>>,
+    error: Rc<RefCell<Option<String>>>,
+}
+
+impl lockstep_devices::virtio::rng::EntropySource for EntropyDoor {
+    fn fill(&mut self, icount: u64, buf: &mut [u8]) {
+        if let Err(e) = self.io.borrow_mut().entropy(icount, buf) {
+            self.error.borrow_mut().get_or_insert(e);
+        }
+    }
 }
 
 /// Sends checkpoints to the machine's queue.
@@ -318,8 +345,9 @@ impl ArmVirt {
         cfg: &MachineConfig,
         uart_out: Box<dyn Write>,
         semihost_out: Box<dyn Write>,
-        mut io: HostIo,
+        io: HostIo,
     ) -> anyhow::Result<Self> {
+        let io = Rc::new(RefCell::new(io));
         let mut bus = Box::new(Bus::new());
         bus.add_ram(RAM_BASE, cfg.memory)?;
         let lines = IrqLines::new(VIRT_NUM_IRQS);
@@ -345,12 +373,24 @@ impl ArmVirt {
         bus.add_mmio(UART_BASE, 0x1000, Box::new(Rc::clone(&uart)))?;
         // The RTC's time of day is the one host clock read of a run: an
         // outside input, through the replay door.
-        let unix_ns = io.clock_read(0)?;
+        let unix_ns = io.borrow_mut().clock_read(0)?;
         let rtc = Rc::new(RefCell::new(Pl031::new(
             unix_ns / 1_000_000_000,
             lines.line(SPI_BASE_ID + RTC_SPI),
         )));
         bus.add_mmio(RTC_BASE, 0x1000, Box::new(Rc::clone(&rtc)))?;
+        let dma_written = Rc::new(RefCell::new(Vec::new()));
+        let device_error = Rc::new(RefCell::new(None));
+        Self::add_virtio(
+            cfg,
+            &mut bus,
+            &lines,
+            &dma_written,
+            EntropyDoor {
+                io: Rc::clone(&io),
+                error: Rc::clone(&device_error),
+            },
+        )?;
 
         let kernel = read_file(&cfg.kernel, "kernel")?;
         let kind = linux::classify(&cfg.kernel, &kernel)?;
@@ -385,12 +425,86 @@ impl ArmVirt {
             timer_phys: lines.line(timer::PHYS_PPI),
             timer_virt: lines.line(timer::VIRT_PPI),
             io,
+            dma_written,
+            device_error,
             checkpoints,
             trace_int: cfg.trace.int,
             console,
             digest_soon: false,
             summary: None,
         })
+    }
+
+    /// Fills the virtio-mmio slots from the top down, as QEMU does: the
+    /// drives first, then the entropy device; the rest stay empty.
+    fn add_virtio(
+        cfg: &MachineConfig,
+        bus: &mut Bus,
+        lines: &Rc<IrqLines>,
+        written: &Rc<RefCell<Vec<(u64, u64)>>>,
+        entropy: EntropyDoor,
+    ) -> anyhow::Result<()> {
+        use lockstep_devices::virtio::VirtioDevice;
+        use lockstep_devices::virtio::{blk::VirtioBlk, mmio::VirtioMmio, rng::VirtioRng};
+        let dma = bus.dma(Rc::clone(written));
+        let mut devices: Vec<Box<dyn VirtioDevice>> = Vec::new();
+        for path in &cfg.drives {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(cfg.drives_writable)
+                .open(path)
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: cannot open the disk image: {e}", path.display())
+                })?;
+            let len = file
+                .metadata()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                .len();
+            devices.push(Box::new(VirtioBlk::new(file, len, cfg.drives_writable)));
+        }
+        devices.push(Box::new(VirtioRng::new(Box::new(entropy))));
+        if devices.len() as u64 > VIRTIO_SLOTS {
+            anyhow::bail!(
+                "at most {} drives fit in the virtio-mmio slots",
+                VIRTIO_SLOTS - 1
+            );
+        }
+        let mut devices = devices.into_iter();
+        for slot in (0..VIRTIO_SLOTS).rev() {
+            let base = VIRTIO_BASE + slot * VIRTIO_SLOT_SIZE;
+            let dev = match devices.next() {
+                Some(d) => VirtioMmio::new(
+                    d,
+                    dma.clone(),
+                    lines.line(SPI_BASE_ID + VIRTIO_SPI_BASE + slot as u32),
+                ),
+                None => VirtioMmio::empty(),
+            };
+            bus.add_mmio(base, VIRTIO_SLOT_SIZE, Box::new(dev))?;
+        }
+        Ok(())
+    }
+
+    /// What devices wrote to guest RAM during the last run: dirty for the
+    /// RAM digest, and any translated code there is dropped.
+    fn note_dma(&mut self) {
+        let written = std::mem::take(&mut *self.dma_written.borrow_mut());
+        for (addr, len) in written {
+            let bus = &mut self.run.bus;
+            bus.mark_dirty_range(addr, len);
+            let mut a = addr;
+            while a < addr + len {
+                let page_end = (a | (lockstep_runtime::bus::PAGE_SIZE - 1)) + 1;
+                let n = page_end.min(addr + len) - a;
+                if matches!(
+                    bus.resolve(a),
+                    lockstep_runtime::bus::Target::Ram { code: true, .. }
+                ) {
+                    bus.note_code_write(a, n);
+                }
+                a += n;
+            }
+        }
     }
 
     /// Loads a Linux kernel, initrd and device tree, and sets the CPU up as
@@ -496,6 +610,7 @@ impl ArmVirt {
                 trace_checkpoint(&c);
             }
             self.io
+                .borrow_mut()
                 .checkpoint(c)
                 .map_err(|message| Outcome::Diverged { message })?;
         }
@@ -508,7 +623,7 @@ impl ArmVirt {
         match outcome {
             Outcome::Diverged { .. } => return outcome,
             Outcome::ReplayEnded => {
-                self.summary = self.io.partial_summary();
+                self.summary = self.io.borrow_mut().partial_summary();
                 return outcome;
             }
             _ => {}
@@ -523,7 +638,7 @@ impl ArmVirt {
             },
         };
         let d = self.state_digest();
-        match self.io.finish(self.run.icount(), cause, d) {
+        match self.io.borrow_mut().finish(self.run.icount(), cause, d) {
             Ok(summary) => {
                 self.summary = summary;
                 outcome
@@ -561,7 +676,7 @@ impl ArmVirt {
     fn next_deadline_ns(&self) -> Option<u64> {
         let now = self.run.now_ns();
         let timers = self.run.env.arch.next_timer_deadline(now);
-        let rtc = self.rtc.borrow().next_deadline_ns();
+        let rtc = self.rtc.borrow().wake_deadline_ns();
         [timers, rtc]
             .into_iter()
             .flatten()
@@ -590,6 +705,7 @@ impl ArmVirt {
         let room = self.uart.borrow().can_receive();
         let bytes = self
             .io
+            .borrow_mut()
             .serial_input(icount, room)
             .map_err(|message| Outcome::Diverged { message })?;
         if !bytes.is_empty() {
@@ -616,20 +732,20 @@ impl ArmVirt {
             return None;
         }
         let room = self.uart.borrow().can_receive();
-        if self.io.input_due_now(self.run.icount(), room) {
+        if self.io.borrow_mut().input_due_now(self.run.icount(), room) {
             return None;
         }
         match self.next_deadline_ns() {
             Some(d) => {
                 let now = self.run.now_ns();
-                self.io.pace(now, d);
-                if !self.io.input_due_now(self.run.icount(), room) {
+                self.io.borrow_mut().pace(now, d);
+                if !self.io.borrow_mut().input_due_now(self.run.icount(), room) {
                     self.run.advance_idle(d - now);
                 }
                 None
             }
-            None if self.io.can_wait_for_input() => {
-                self.io.wait_for_input();
+            None if self.io.borrow_mut().can_wait_for_input() => {
+                self.io.borrow_mut().wait_for_input();
                 None
             }
             None => Some(Outcome::WaitForever { pc }),
@@ -640,14 +756,14 @@ impl ArmVirt {
     /// the next logged input, or the next poll for host input.
     fn next_target(&self, limit: u64) -> u64 {
         let icount = self.run.icount();
-        let mut target = limit.min(icount.saturating_add(self.io.poll_interval()));
+        let mut target = limit.min(icount.saturating_add(self.io.borrow_mut().poll_interval()));
         if let Some(d) = self.next_deadline_ns() {
             let ahead = (d - self.run.now_ns()).div_ceil(1 << ICOUNT_SHIFT).max(1);
             target = target.min(icount.saturating_add(ahead));
         }
         // An event due now that the loop top did not take (an exception
         // the next instruction raises) needs the guest to run on.
-        if let Some(due) = self.io.next_due().filter(|&d| d > icount) {
+        if let Some(due) = self.io.borrow_mut().next_due().filter(|&d| d > icount) {
             target = target.min(due);
         }
         target
@@ -665,15 +781,19 @@ impl ArmVirt {
         // The last exception entry: (icount, vector, what caused it).
         let mut entered: Option<(u64, u32, Outcome)> = None;
         loop {
-            self.io.tick();
+            self.io.borrow_mut().tick();
             if let Err(o) = self.deliver_inputs() {
                 return o;
             }
             let icount = self.run.icount();
-            if self.io.digest_due(icount) || (self.digest_soon && !self.io.replaying()) {
+            let (due, replaying) = {
+                let io = self.io.borrow();
+                (io.digest_due(icount), io.replaying())
+            };
+            if due || (self.digest_soon && !replaying) {
                 self.digest_soon = false;
                 let d = self.state_digest();
-                if let Err(message) = self.io.digest(icount, d) {
+                if let Err(message) = self.io.borrow_mut().digest(icount, d) {
                     return Outcome::Diverged { message };
                 }
             }
@@ -682,19 +802,24 @@ impl ArmVirt {
             if let Err(o) = self.pass_checkpoints() {
                 return o;
             }
-            if let Some(h) = self.io.replay_horizon() {
+            if let Some(h) = self.io.borrow_mut().replay_horizon() {
                 if self.run.icount() >= h {
                     return Outcome::ReplayEnded;
                 }
             }
-            if self.run.icount() >= limit || self.io.stopped_here(self.run.icount()) {
+            let stopped = self.io.borrow().stopped_here(self.run.icount());
+            if self.run.icount() >= limit || stopped {
                 return Outcome::Limit;
             }
             let mut target = self.next_target(limit);
-            if let Some(h) = self.io.replay_horizon() {
+            if let Some(h) = self.io.borrow_mut().replay_horizon() {
                 target = target.min(h);
             }
             let stop = self.run.run_until(&mut self.engine, target);
+            self.note_dma();
+            if let Some(message) = self.device_error.borrow_mut().take() {
+                return Outcome::Diverged { message };
+            }
             let pc = self.run.env.arch.regs[15];
             let (exception, cause, fault) = match stop {
                 Stop::Limit | Stop::Request => continue,
