@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: installs the tools it needs, builds the guest
-# programs, then runs every test of every crate (unit tests, the
-# interpreter-versus-JIT and QEMU differential tests, the random-instruction
-# tester). Extra arguments go to `cargo test`.
+# The whole test suite: installs the tools it needs (Debian's ARM cross
+# toolchain, QEMU), fetches the Debian guest images into the cache, builds
+# the guest programs, then runs every test of every crate in the release
+# profile (unit tests, the interpreter-versus-JIT and QEMU differential
+# tests, the random-instruction tester, the Linux boots and the
+# record/replay round trips). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-tools.sh
+scripts/fetch-guest.sh >/dev/null
 make -s -C tests/guest
-cargo test --workspace "$@"
+cargo test --workspace --release "$@"
