@@ -12,8 +12,10 @@ use crate::cli::BenchArgs;
 use crate::machine::{ArmVirt, MachineConfig, Outcome};
 use anyhow::{bail, Context};
 use lockstep_jit::engine::{EngineStats, ExecMode};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// How the reference machine runs a bare-metal ELF (followed by its path):
@@ -116,8 +118,251 @@ fn exit_only_elf(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Passes console output on to nowhere, noting when the boot marker
+/// went by.
+struct MarkerWatch {
+    seen: Rc<Cell<Option<Instant>>>,
+    tail: Vec<u8>,
+}
+
+impl std::io::Write for MarkerWatch {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.seen.get().is_none() {
+            self.tail.extend_from_slice(buf);
+            if self
+                .tail
+                .windows(MARKER.len())
+                .any(|w| w == MARKER.as_bytes())
+            {
+                self.seen.set(Some(Instant::now()));
+            }
+            let keep = self.tail.len().saturating_sub(MARKER.len());
+            self.tail.drain(..keep);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The line the initramfs prints when user space is up.
+const MARKER: &str = "LOCKSTEP-BOOT-OK";
+
+/// One measured Linux boot.
+struct Boot {
+    icount: u64,
+    to_marker: Duration,
+    total: Duration,
+    stats: EngineStats,
+}
+
+fn linux_config(kernel: &Path, initrd: &Path, exec: ExecMode) -> MachineConfig {
+    let mut cfg = MachineConfig::bare_metal(kernel, exec);
+    cfg.memory = 512 << 20;
+    cfg.semihosting = false;
+    cfg.initrd = Some(initrd.to_path_buf());
+    cfg.append = Some("console=ttyAMA0".into());
+    cfg
+}
+
+/// Boots Linux once with `io` as the outside world.
+fn boot_linux(cfg: &MachineConfig, io: crate::machine::HostIo) -> anyhow::Result<Boot> {
+    let seen = Rc::new(Cell::new(None));
+    let out = MarkerWatch {
+        seen: Rc::clone(&seen),
+        tail: Vec::new(),
+    };
+    let mut m = ArmVirt::new(cfg, Box::new(out), Box::new(std::io::sink()), io)?;
+    let t0 = Instant::now();
+    let outcome = m.run(None);
+    let total = t0.elapsed();
+    if outcome != Outcome::PowerOff {
+        bail!("the Linux boot ended with: {outcome}");
+    }
+    let Some(at) = seen.get() else {
+        bail!("the Linux boot powered off without printing {MARKER}");
+    };
+    Ok(Boot {
+        icount: m.icount(),
+        to_marker: at - t0,
+        total,
+        stats: m.stats(),
+    })
+}
+
+/// QEMU's wall time from start to the marker on the same kernel/initrd.
+fn qemu_linux(kernel: &Path, initrd: &Path) -> anyhow::Result<Duration> {
+    use std::io::Read;
+    let t0 = Instant::now();
+    let mut child = Command::new("qemu-system-arm")
+        .args([
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a15",
+            "-m",
+            "512M",
+            "-nographic",
+        ])
+        .args(["-monitor", "none", "-nic", "none", "-no-reboot", "-kernel"])
+        .arg(kernel)
+        .arg("-initrd")
+        .arg(initrd)
+        .args(["-append", "console=ttyAMA0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("running qemu-system-arm")?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let at = loop {
+        let n = out.read(&mut buf)?;
+        if n == 0 {
+            let _ = child.kill();
+            bail!("QEMU's boot ended without printing {MARKER}");
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()) {
+            break t0.elapsed();
+        }
+    };
+    let _ = child.wait();
+    Ok(at)
+}
+
+/// `lockstep bench --linux`: the Debian boot under every backend, recorded
+/// and replayed, and on QEMU.
+fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
+    let cache = std::env::var_os("LOCKSTEP_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("lockstep")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/lockstep")))
+        .unwrap_or_else(|| PathBuf::from(".cache/lockstep"));
+    let kernel = args
+        .kernel
+        .clone()
+        .unwrap_or_else(|| cache.join("guest/arm/vmlinuz"));
+    let initrd = args
+        .initrd
+        .clone()
+        .unwrap_or_else(|| cache.join("guest/arm/initrd.gz"));
+    for p in [&kernel, &initrd] {
+        if !p.exists() {
+            bail!("{}: not found (run scripts/fetch-guest.sh)", p.display());
+        }
+    }
+    // A fixed time of day: every run boots exactly the same way.
+    let live = || crate::machine::HostIo::live(None).with_rtc_base(Some(1_767_225_600));
+    println!("Linux boot: {} + {}", kernel.display(), initrd.display());
+    println!(
+        "{:<14} {:>12} {:>10} {:>9} {:>8} {:>8} {:>9} {:>11} {:>10}",
+        "run",
+        "instructions",
+        "marker s",
+        "total s",
+        "MIPS",
+        "blocks",
+        "compiled",
+        "compile µs",
+        "compile s"
+    );
+    let row = |label: &str, b: &Boot| {
+        let per = if b.stats.blocks_compiled > 0 {
+            format!(
+                "{:.1}",
+                b.stats.compile_time.as_secs_f64() * 1e6 / b.stats.blocks_compiled as f64
+            )
+        } else {
+            "-".into()
+        };
+        println!(
+            "{:<14} {:>12} {:>10.2} {:>9.2} {:>8.0} {:>8} {:>9} {:>11} {:>10.2}",
+            label,
+            b.icount,
+            b.to_marker.as_secs_f64(),
+            b.total.as_secs_f64(),
+            b.icount as f64 / b.total.as_secs_f64() / 1e6,
+            b.stats.blocks_translated,
+            b.stats.blocks_compiled,
+            per,
+            b.stats.compile_time.as_secs_f64()
+        );
+    };
+    let mut icounts = Vec::new();
+    for (label, exec, repeat) in [
+        ("interp", ExecMode::Interp, 1),
+        ("jit", ExecMode::Jit, args.repeat),
+        ("tiered", ExecMode::Tiered, args.repeat),
+    ] {
+        let cfg = linux_config(&kernel, &initrd, exec);
+        let mut best: Option<Boot> = None;
+        for _ in 0..repeat.max(1) {
+            let b = boot_linux(&cfg, live())?;
+            if best.as_ref().is_none_or(|x| b.total < x.total) {
+                best = Some(b);
+            }
+        }
+        let b = best.expect("one run");
+        row(label, &b);
+        icounts.push(b.icount);
+    }
+    if icounts.windows(2).any(|w| w[0] != w[1]) {
+        bail!("the backends retired different instruction counts: {icounts:?}");
+    }
+    // Record and replay, tiered, with the host clock as a real recording has.
+    let log = std::env::temp_dir().join(format!("lockstep-bench-{}.lsr", std::process::id()));
+    let cfg = linux_config(&kernel, &initrd, ExecMode::Tiered);
+    let header = crate::recording::header_for(&cfg, &["lockstep".into(), "bench".into()])?;
+    let writer = lockstep_replay::LogWriter::new(std::fs::File::create(&log)?, &header)?;
+    let rec = boot_linux(
+        &cfg,
+        crate::machine::HostIo::record(writer, &log, header.digest_interval, None),
+    )?;
+    row("tiered record", &rec);
+    let size = std::fs::metadata(&log)?.len();
+    let cursor = lockstep_replay::ReplayCursor::open(&log)?;
+    let rep = boot_linux(&cfg, crate::machine::HostIo::replay(cursor, &log))?;
+    row("tiered replay", &rep);
+    let _ = std::fs::remove_file(&log);
+    println!(
+        "log: {size} bytes, {:.4} bytes per 1000 instructions; record/plain {:.3}, replay/record {:.3}",
+        size as f64 * 1000.0 / rec.icount as f64,
+        rec.total.as_secs_f64() / icounts_time(&cfg, live)?,
+        rep.total.as_secs_f64() / rec.total.as_secs_f64()
+    );
+    if !args.no_qemu && qemu_installed() {
+        let mut best = Duration::MAX;
+        for _ in 0..args.repeat.max(1) {
+            best = best.min(qemu_linux(&kernel, &initrd)?);
+        }
+        println!(
+            "{:<14} {:>12} {:>10.2}   (QEMU {} runs this boot; start to marker, start-up included)",
+            "qemu",
+            "-",
+            best.as_secs_f64(),
+            "7.2"
+        );
+    }
+    Ok(())
+}
+
+/// A plain tiered boot's total time, run right before comparing with the
+/// recording (the same conditions).
+fn icounts_time(
+    cfg: &MachineConfig,
+    live: impl Fn() -> crate::machine::HostIo,
+) -> anyhow::Result<f64> {
+    Ok(boot_linux(cfg, live())?.total.as_secs_f64())
+}
+
 /// Runs the benchmark and prints the table.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.linux {
+        return run_linux(&args);
+    }
     let mut workloads = args.workloads.clone();
     if workloads.is_empty() {
         let entries = std::fs::read_dir(&args.dir).with_context(|| {

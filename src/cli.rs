@@ -196,6 +196,17 @@ pub struct BenchArgs {
     /// best time counts.
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
+    /// Benchmark the Linux boot instead (Debian's kernel and the busybox
+    /// initramfs, from the cache scripts/fetch-guest.sh fills, or
+    /// --kernel/--initrd): every backend, record and replay, and QEMU.
+    #[arg(long)]
+    pub linux: bool,
+    /// The kernel for --linux.
+    #[arg(long)]
+    pub kernel: Option<PathBuf>,
+    /// The initrd for --linux.
+    #[arg(long)]
+    pub initrd: Option<PathBuf>,
 }
 
 /// Parses a QEMU-style memory size: plain numbers are MiB.

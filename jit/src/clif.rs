@@ -102,6 +102,8 @@ impl Compiler {
     /// memory, and compiles the trampoline.
     pub fn new<G: Guest>(code_bytes: usize) -> Result<Self, String> {
         let mut flags = settings::builder();
+        // "none" compiles a third faster, "speed" runs hot loops faster;
+        // with tiering only hot blocks are compiled, so speed wins.
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
         // Cranelift's IR verifier costs about a tenth of compile time; debug
         // builds (and so the tests) keep it.

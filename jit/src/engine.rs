@@ -35,8 +35,12 @@ pub enum ExecMode {
     Tiered,
 }
 
-/// Executions after which a block is compiled in tiered mode.
-pub const HOT_THRESHOLD: u32 = 32;
+/// Executions after which a block is compiled in tiered mode. Measured on
+/// the Debian Linux boot (3.37 billion instructions, 50,674 blocks): 32
+/// compiles 14,651 blocks and boots in 7.8 s, 128 in 6.3 s, 512 compiles
+/// 4,046 and boots in 5.3 s, 2048 in 5.4 s; the bare-metal workloads spend
+/// their time in a handful of blocks and do not notice.
+pub const HOT_THRESHOLD: u32 = 512;
 
 /// What to print while running.
 #[derive(Clone, Copy, Debug, Default)]
@@ -110,6 +114,8 @@ pub struct GuestEngine<G: Guest> {
     compiler: Option<Compiler>,
     code_bytes: usize,
     values: Vec<u64>,
+    /// Runs after which tiered mode compiles a block.
+    hot_threshold: u32,
     stats: EngineStats,
     _guest: std::marker::PhantomData<G>,
 }
@@ -156,6 +162,7 @@ impl<G: Guest> GuestEngine<G> {
             compiler,
             code_bytes,
             values: Vec::new(),
+            hot_threshold: HOT_THRESHOLD,
             stats: EngineStats::default(),
             _guest: std::marker::PhantomData,
         })
@@ -392,7 +399,7 @@ impl<G: Guest> GuestEngine<G> {
             return true;
         }
         entry.runs += 1;
-        if entry.runs < HOT_THRESHOLD {
+        if entry.runs < self.hot_threshold {
             return true;
         }
         let block = entry.interp.block.clone();
