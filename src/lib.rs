@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod console;
 pub mod loader;
 pub mod machine;
 pub mod recording;

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context};
 use clap::Parser;
 use lockstep::cli::{self, Cli, Command, RecordArgs, ReplayArgs, RunArgs, TraceCommand};
+use lockstep::console::RawTerminal;
 use lockstep::machine::{ArmVirt, HostIo, MachineConfig, Outcome, StdinReader};
 use lockstep::recording;
 use std::process::ExitCode;
@@ -47,7 +48,10 @@ fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
     let t0 = Instant::now();
     let outcome = m.run(max_insns);
     let wall = t0.elapsed();
-    if !matches!(outcome, Outcome::Exited(_) | Outcome::PowerOff) {
+    if !matches!(
+        outcome,
+        Outcome::Exited(_) | Outcome::PowerOff | Outcome::Quit
+    ) {
         eprintln!("lockstep: {outcome}");
     }
     if stats {
@@ -73,7 +77,8 @@ fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
 
 fn run(args: RunArgs) -> anyhow::Result<i32> {
     let (cfg, rtc) = config(&args)?;
-    let stdin = (!args.no_input).then(StdinReader::spawn);
+    let terminal = (!args.no_input).then(RawTerminal::enter).flatten();
+    let stdin = (!args.no_input).then(|| StdinReader::spawn(terminal.is_some()));
     let mut m = ArmVirt::new(
         &cfg,
         Box::new(std::io::stdout()),
@@ -92,7 +97,8 @@ fn record(args: RecordArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("{}: cannot create the recording", args.output.display()))?;
     let log = lockstep_replay::LogWriter::new(file, &header)
         .with_context(|| format!("{}: cannot write the recording", args.output.display()))?;
-    let stdin = (!args.run.no_input).then(StdinReader::spawn);
+    let terminal = (!args.run.no_input).then(RawTerminal::enter).flatten();
+    let stdin = (!args.run.no_input).then(|| StdinReader::spawn(terminal.is_some()));
     let io = HostIo::record(log, &args.output, header.digest_interval, stdin).with_rtc_base(rtc);
     let mut m = ArmVirt::new(
         &cfg,

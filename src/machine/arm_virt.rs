@@ -138,6 +138,8 @@ pub enum Outcome {
     Diverged { message: String },
     /// A replay reached the end of a log that was cut short or damaged.
     ReplayEnded,
+    /// The user quit (Ctrl-A x).
+    Quit,
     /// A semihosting call failed.
     Semihosting { pc: u32, message: String },
     /// The guest powered the machine off (PSCI SYSTEM_OFF).
@@ -154,7 +156,7 @@ impl Outcome {
     pub fn exit_status(&self) -> i32 {
         match self {
             Outcome::Exited(c) => *c,
-            Outcome::Limit | Outcome::PowerOff | Outcome::Reset => 0,
+            Outcome::Limit | Outcome::PowerOff | Outcome::Reset | Outcome::Quit => 0,
             Outcome::Diverged { .. } => 3,
             _ => 2,
         }
@@ -232,6 +234,7 @@ impl fmt::Display for Outcome {
             Outcome::PowerOff => write!(f, "the guest powered the machine off"),
             Outcome::Diverged { message } => write!(f, "replay diverged: {message}"),
             Outcome::ReplayEnded => write!(f, "the replay reached the end of what the log holds"),
+            Outcome::Quit => write!(f, "quit at the user's request"),
             Outcome::Reset => write!(f, "the guest asked for a reset"),
         }
     }
@@ -633,6 +636,7 @@ impl ArmVirt {
             Outcome::Reset => C::Reset,
             Outcome::Exited(status) => C::GuestExit { status: *status },
             Outcome::Limit => C::InstructionLimit,
+            Outcome::Quit => C::HostRequest,
             other => C::Error {
                 message: other.to_string(),
             },
@@ -807,9 +811,12 @@ impl ArmVirt {
                     return Outcome::ReplayEnded;
                 }
             }
-            let stopped = self.io.borrow().stopped_here(self.run.icount());
-            if self.run.icount() >= limit || stopped {
-                return Outcome::Limit;
+            let stopped = self.io.borrow_mut().stopped_here(self.run.icount());
+            match stopped {
+                Some(lockstep_replay::ShutdownCause::HostRequest) => return Outcome::Quit,
+                Some(_) => return Outcome::Limit,
+                None if self.run.icount() >= limit => return Outcome::Limit,
+                None => {}
             }
             let mut target = self.next_target(limit);
             if let Some(h) = self.io.borrow_mut().replay_horizon() {

@@ -20,28 +20,52 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// What the standard-input thread hands the guest thread.
+enum Msg {
+    /// Bytes for the guest.
+    Data(Vec<u8>),
+    /// The user asked to quit (Ctrl-A x).
+    Quit,
+}
+
 /// Reads the host's standard input on a thread of its own.
 pub struct StdinReader {
-    rx: Receiver<Vec<u8>>,
+    rx: Receiver<Msg>,
 }
 
 impl StdinReader {
     /// Starts the reader thread. Bytes arrive in the order read; the
-    /// channel closes at end of file.
-    pub fn spawn() -> Self {
+    /// channel closes at end of file. On an interactive terminal the
+    /// Ctrl-A escapes are interpreted (see [`crate::console`]).
+    pub fn spawn(interactive: bool) -> Self {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("stdin".into())
             .spawn(move || {
                 let mut stdin = std::io::stdin().lock();
                 let mut buf = [0u8; 256];
+                let mut escapes = crate::console::EscapeParser::default();
                 loop {
-                    match stdin.read(&mut buf) {
+                    let n = match stdin.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if tx.send(buf[..n].to_vec()).is_err() {
-                                break;
+                        Ok(n) => n,
+                    };
+                    let keys = if interactive {
+                        escapes.feed(&buf[..n])
+                    } else {
+                        vec![crate::console::Key::Data(buf[..n].to_vec())]
+                    };
+                    for k in keys {
+                        let msg = match k {
+                            crate::console::Key::Data(d) => Msg::Data(d),
+                            crate::console::Key::Quit => Msg::Quit,
+                            crate::console::Key::Help => {
+                                eprint!("{}", crate::console::HELP);
+                                continue;
                             }
+                        };
+                        if tx.send(msg).is_err() {
+                            return;
                         }
                     }
                 }
@@ -89,8 +113,8 @@ pub struct Replaying {
 /// Live, recording or replaying.
 enum Mode {
     Live,
-    Record(Recording),
-    Replay(Replaying),
+    Record(Box<Recording>),
+    Replay(Box<Replaying>),
 }
 
 /// How a replay compared with its log, at the end.
@@ -121,6 +145,8 @@ pub struct HostIo {
     buffered: VecDeque<u8>,
     /// Standard input reached its end.
     eof: bool,
+    /// The user asked to quit.
+    quit: bool,
     /// Host time at the start, for pacing an idle guest.
     started: Instant,
 }
@@ -130,6 +156,7 @@ impl HostIo {
     pub fn live(stdin: Option<StdinReader>) -> Self {
         HostIo {
             mode: Mode::Live,
+            quit: false,
             eof: stdin.is_none(),
             stdin,
             rtc_base_ns: None,
@@ -142,7 +169,11 @@ impl HostIo {
         let Some(s) = &self.stdin else { return };
         loop {
             match s.rx.try_recv() {
-                Ok(bytes) => self.buffered.extend(bytes),
+                Ok(Msg::Data(bytes)) => self.buffered.extend(bytes),
+                Ok(Msg::Quit) => {
+                    self.quit = true;
+                    break;
+                }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     self.eof = true;
@@ -162,14 +193,14 @@ impl HostIo {
         stdin: Option<StdinReader>,
     ) -> Self {
         let mut io = HostIo::live(stdin);
-        io.mode = Mode::Record(Recording {
+        io.mode = Mode::Record(Box::new(Recording {
             log: Some(log),
             path: path.to_path_buf(),
             interval: interval.max(1),
             next_digest: interval.max(1),
             digests: 0,
             checkpoints: 0,
-        });
+        }));
         io
     }
 
@@ -177,13 +208,13 @@ impl HostIo {
     /// images); no host input is read.
     pub fn replay(cursor: ReplayCursor<BufReader<File>>, path: &Path) -> Self {
         let mut io = HostIo::live(None);
-        io.mode = Mode::Replay(Replaying {
+        io.mode = Mode::Replay(Box::new(Replaying {
             cursor,
             path: path.to_path_buf(),
             digests: 0,
             checkpoints: 0,
             last_match: None,
-        });
+        }));
         io
     }
 
@@ -460,17 +491,24 @@ impl HostIo {
         }
     }
 
-    /// In a replay: whether the recorded run was stopped from outside here
-    /// (an instruction limit, the user quitting), so the replay stops too.
-    pub fn stopped_here(&self, icount: u64) -> bool {
+    /// Whether the user asked to quit (live or recording), or the
+    /// recorded run was stopped from outside here (replay): an
+    /// instruction limit or the user quitting, so the replay stops too.
+    pub fn stopped_here(&mut self, icount: u64) -> Option<ShutdownCause> {
         match &self.mode {
-            Mode::Replay(r) => matches!(
-                r.cursor.peek(),
-                Some((at, Event::Shutdown {
-                    cause: ShutdownCause::InstructionLimit | ShutdownCause::HostRequest
-                })) if at == icount
-            ),
-            _ => false,
+            Mode::Replay(r) => match r.cursor.peek() {
+                Some((
+                    at,
+                    Event::Shutdown {
+                        cause: c @ (ShutdownCause::InstructionLimit | ShutdownCause::HostRequest),
+                    },
+                )) if at == icount => Some(c.clone()),
+                _ => None,
+            },
+            _ => {
+                self.drain();
+                self.quit.then_some(ShutdownCause::HostRequest)
+            }
         }
     }
 
@@ -598,7 +636,8 @@ impl HostIo {
             None => s.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match got {
-            Ok(bytes) => self.buffered.extend(bytes),
+            Ok(Msg::Data(bytes)) => self.buffered.extend(bytes),
+            Ok(Msg::Quit) => self.quit = true,
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 self.eof = true;

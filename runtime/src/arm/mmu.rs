@@ -116,7 +116,8 @@ fn check(
         all
     } else {
         let data = if user { m.data.1 } else { m.data.0 };
-        let mut exec = data & PERM_READ != 0 && !m.xn && !(m.pxn && !user);
+        // PXN forbids execution at PL1 only.
+        let mut exec = data & PERM_READ != 0 && !m.xn && (user || !m.pxn);
         // WXN: writable memory is never executable; UWXN: memory user code
         // may write is never executable at PL1.
         if cpu.sctlr & sctlr::WXN != 0 && data & PERM_WRITE != 0 {
