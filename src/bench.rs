@@ -152,6 +152,7 @@ const MARKER: &str = "LOCKSTEP-BOOT-OK";
 /// One measured Linux boot.
 struct Boot {
     icount: u64,
+    tlb_fills: u64,
     to_marker: Duration,
     total: Duration,
     stats: EngineStats,
@@ -185,6 +186,7 @@ fn boot_linux(cfg: &MachineConfig, io: crate::machine::HostIo) -> anyhow::Result
     };
     Ok(Boot {
         icount: m.icount(),
+        tlb_fills: m.tlb_fills(),
         to_marker: at - t0,
         total,
         stats: m.stats(),
@@ -279,7 +281,7 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
             "-".into()
         };
         println!(
-            "{:<14} {:>12} {:>10.2} {:>9.2} {:>8.0} {:>8} {:>9} {:>11} {:>10.2}",
+            "{:<14} {:>12} {:>10.2} {:>9.2} {:>8.0} {:>8} {:>9} {:>11} {:>10.2} {:>10.3}",
             label,
             b.icount,
             b.to_marker.as_secs_f64(),
@@ -288,7 +290,8 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
             b.stats.blocks_translated,
             b.stats.blocks_compiled,
             per,
-            b.stats.compile_time.as_secs_f64()
+            b.stats.compile_time.as_secs_f64(),
+            b.tlb_fills as f64 * 1000.0 / b.icount as f64
         );
     };
     let mut icounts = Vec::new();

@@ -66,6 +66,11 @@ fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
             if s.blocks_compiled > 0 { s.compile_time.as_secs_f64() * 1e6 / s.blocks_compiled as f64 } else { 0.0 },
             s.chains,
         );
+        eprintln!(
+            "lockstep: {} TLB fills ({:.2} per 1000 instructions)",
+            m.tlb_fills(),
+            m.tlb_fills() as f64 * 1000.0 / icount.max(1) as f64
+        );
         let d = m.state_digest();
         let c = m.cpu();
         eprintln!("lockstep: state at exit: pc {:#010x} {d}", c.regs[15]);

@@ -251,3 +251,49 @@ fn damaged_cut_and_mismatched_logs_are_named() {
         session::stderr(&r)
     );
 }
+
+#[test]
+fn a_killed_recorder_leaves_a_log_that_replays_up_to_where_it_ends() {
+    let dir = session::scratch("rr-killed");
+    let elf = common::guest("echo");
+    let log = dir.join("killed.lsr");
+    let args: Vec<String> = [
+        "record",
+        "-o",
+        log.to_str().unwrap(),
+        "-M",
+        "virt",
+        "-semihosting",
+        "-kernel",
+        elf.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut s = Session::start(&args);
+    s.expect("echo ready\n", T);
+    s.send("first\n");
+    s.expect(" len=", T);
+    s.send("second\n");
+    s.expect(" len=", T);
+    // Let the recorder flush (at least every 100 ms), then kill it with
+    // no chance to finish the log.
+    std::thread::sleep(Duration::from_millis(600));
+    s.kill();
+    let v = session::run(&["trace", "verify", log.to_str().unwrap()]);
+    let report = session::stdout(&v);
+    assert_eq!(v.status.code(), Some(4), "{report}");
+    assert!(
+        report.contains("truncated") || report.contains("cut"),
+        "{report}"
+    );
+    let r = replay(&log, "tiered");
+    let err = session::stderr(&r);
+    assert_eq!(r.status.code(), Some(4), "{err}");
+    assert!(err.contains("cut short"), "{err}");
+    let out = session::stdout(&r);
+    assert!(
+        out.contains("FIRST len=5") && out.contains("SECOND len=6"),
+        "{out}"
+    );
+}

@@ -161,6 +161,8 @@ pub struct CpuEnv<A> {
     /// TLB flush, a new translation table base, the MMU turned on or off):
     /// the engine then forgets what it looked up by virtual address.
     pub mmu_epoch: u64,
+    /// TLB entries filled (a walk after a miss); for statistics only.
+    pub tlb_fills: u64,
     /// The physical address space, for slow paths. Owned by the run loop.
     pub bus: *mut Bus,
     /// The softmmu TLB, one table per MMU mode.
@@ -186,6 +188,7 @@ impl<A> CpuEnv<A> {
             budget_base: 0,
             idle_ns: 0,
             mmu_epoch: 0,
+            tlb_fills: 0,
             bus,
             tlb: [Tlb::default(); MMU_MODES],
             tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],

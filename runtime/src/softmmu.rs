@@ -272,6 +272,7 @@ fn fill<A: Translate>(
             TLB_INVALID
         }
     };
+    env.tlb_fills += 1;
     // SAFETY: the run loop owns the bus while guest code runs.
     let dirty = unsafe { env.bus() }.page_dirty(t.paddr);
     let i = tlb_index(vaddr);

@@ -656,6 +656,11 @@ impl ArmVirt {
         self.summary.as_ref()
     }
 
+    /// TLB entries filled so far (each one a miss and a walk).
+    pub fn tlb_fills(&self) -> u64 {
+        self.run.env.tlb_fills
+    }
+
     /// The engine's counters.
     pub fn stats(&self) -> EngineStats {
         self.engine.stats()

@@ -78,6 +78,9 @@ impl StdinReader {
 /// How often, in guest instructions, a machine with a live input source
 /// looks for host input while the guest is busy.
 const POLL_INSTRUCTIONS: u64 = 1 << 22;
+/// How often a recording machine looks at its log's flush timer (a few
+/// milliseconds of guest time even on the JIT's best code).
+const RECORD_POLL_INSTRUCTIONS: u64 = 1 << 24;
 
 /// Device numbers in the log's input events.
 pub mod device {
@@ -650,6 +653,13 @@ impl HostIo {
     /// often while input waits for room in the UART (a guest without
     /// FIFOs takes a byte at a time), rarely otherwise.
     pub fn poll_interval(&self) -> u64 {
+        if let Mode::Record(_) = self.mode {
+            // A recorder stops now and then even in a busy guest, so its
+            // log is flushed within a fraction of a second.
+            if self.buffered.is_empty() {
+                return RECORD_POLL_INSTRUCTIONS;
+            }
+        }
         if !self.buffered.is_empty() {
             POLL_INSTRUCTIONS >> 8
         } else if self.stdin.is_some() {

@@ -148,6 +148,12 @@ impl Session {
         stdin.flush().unwrap();
     }
 
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Closes the console input and waits for the end: (status, stdout,
     /// stderr).
     pub fn finish(mut self, timeout: Duration) -> (Option<i32>, Vec<u8>, String) {
