@@ -137,6 +137,13 @@ fn json_event(record: &Record) -> String {
         Event::ClockRead { device, unix_ns } => {
             let _ = write!(s, ",\"device\":{device},\"unix_ns\":{unix_ns}");
         }
+        Event::Registers { words } => {
+            s.push_str(",\"words\":[");
+            for (i, w) in words.iter().enumerate() {
+                let _ = write!(s, "{}\"{w:#010x}\"", if i > 0 { "," } else { "" });
+            }
+            s.push(']');
+        }
         Event::Entropy { device, bytes } => {
             let _ = write!(s, ",\"device\":{device},\"hex\":\"{}\"", escape::hex(bytes));
         }

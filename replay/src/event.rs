@@ -51,6 +51,13 @@ pub enum Event {
         /// Why.
         cause: ShutdownCause,
     },
+    /// The guest's main registers where a digest was taken (logged with
+    /// each digest, so a replay whose digest differs can name the registers
+    /// that differ). Machine-defined order; for 32-bit ARM r0–r15, CPSR.
+    Registers {
+        /// The register values, at most [`MAX_REGISTERS`].
+        words: Vec<u32>,
+    },
     /// The last record of a complete log; its icount is the run's final
     /// icount. Written only by [`LogWriter::finish`](crate::LogWriter::finish).
     End {
@@ -107,11 +114,16 @@ pub enum EventKind {
     Shutdown,
     /// [`Event::End`].
     End,
+    /// [`Event::Registers`].
+    Registers,
 }
+
+/// Most register words a [`Event::Registers`] carries.
+pub const MAX_REGISTERS: usize = 256;
 
 impl EventKind {
     /// Every kind, in tag order.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::SerialInput,
         EventKind::ClockRead,
         EventKind::Entropy,
@@ -120,6 +132,7 @@ impl EventKind {
         EventKind::Digest,
         EventKind::Shutdown,
         EventKind::End,
+        EventKind::Registers,
     ];
 
     /// The tag byte that starts an event of this kind on disk.
@@ -133,6 +146,7 @@ impl EventKind {
             EventKind::Digest => 6,
             EventKind::Shutdown => 7,
             EventKind::End => 8,
+            EventKind::Registers => 9,
         }
     }
 
@@ -152,6 +166,7 @@ impl EventKind {
             EventKind::Digest => "digest",
             EventKind::Shutdown => "shutdown",
             EventKind::End => "end",
+            EventKind::Registers => "registers",
         }
     }
 
@@ -219,6 +234,7 @@ impl Event {
             Event::Digest(_) => EventKind::Digest,
             Event::Shutdown { .. } => EventKind::Shutdown,
             Event::End { .. } => EventKind::End,
+            Event::Registers { .. } => EventKind::Registers,
         }
     }
 
@@ -236,6 +252,10 @@ impl Event {
                     bytes.len()
                 ))
             }
+            Event::Registers { words } if words.len() > MAX_REGISTERS => Err(format!(
+                "registers event of {} words exceeds the limit of {MAX_REGISTERS}",
+                words.len()
+            )),
             Event::Checkpoint(checkpoint) if checkpoint.icount != icount => Err(format!(
                 "checkpoint icount {} differs from the event icount {icount}",
                 checkpoint.icount
@@ -274,6 +294,12 @@ impl Event {
                 wire::put_varint(out, checkpoint.pc);
             }
             Event::Digest(digest) | Event::End { digest } => put_digest(out, digest),
+            Event::Registers { words } => {
+                wire::put_varint(out, words.len() as u64);
+                for w in words {
+                    out.extend_from_slice(&w.to_le_bytes());
+                }
+            }
             Event::Shutdown { cause } => match cause {
                 ShutdownCause::PowerOff => out.push(CAUSE_POWER_OFF),
                 ShutdownCause::Reset => out.push(CAUSE_RESET),
@@ -332,6 +358,21 @@ impl Event {
             EventKind::End => Event::End {
                 digest: get_digest(d)?,
             },
+            EventKind::Registers => {
+                let count_pos = d.pos();
+                let n = d.varint("register count")?;
+                if n > MAX_REGISTERS as u64 {
+                    return Err(WireError::new(
+                        count_pos,
+                        format!("{n} registers exceed the limit of {MAX_REGISTERS}"),
+                    ));
+                }
+                let mut words = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    words.push(d.u32("register value")?);
+                }
+                Event::Registers { words }
+            }
             EventKind::Shutdown => {
                 let cause_pos = d.pos();
                 let cause = match d.u8("shutdown cause")? {
@@ -384,6 +425,12 @@ impl fmt::Display for Event {
             }
             Event::ClockRead { device, unix_ns } => {
                 write!(f, " device={device} unix_ns={unix_ns}")
+            }
+            Event::Registers { words } => {
+                for w in words {
+                    write!(f, " {w:08x}")?;
+                }
+                Ok(())
             }
             Event::Entropy { device, bytes } => {
                 write!(
@@ -477,7 +524,7 @@ mod tests {
             assert_eq!(EventKind::from_tag(kind.tag()), Some(kind));
         }
         assert_eq!(EventKind::from_tag(0), None);
-        assert_eq!(EventKind::from_tag(9), None);
+        assert_eq!(EventKind::from_tag(10), None);
     }
 
     #[test]

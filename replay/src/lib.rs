@@ -70,7 +70,7 @@ pub use cursor::ReplayCursor;
 pub use digest::{stable_hash, StableHasher, StateDigest};
 pub use dump::{dump, dump_reader};
 pub use error::{LogEnd, ReadError};
-pub use event::{Event, EventKind, ShutdownCause};
+pub use event::{Event, EventKind, ShutdownCause, MAX_REGISTERS};
 pub use header::{Header, ImageInfo};
 pub use reader::{LogReader, Record};
 pub use stats::{stats, stats_reader, KindStats, Stats};

@@ -74,6 +74,12 @@ pub(crate) fn sample_events() -> Vec<(u64, Event)> {
         ),
         (
             1_000_000,
+            Event::Registers {
+                words: vec![0, 1, 0xffff_ffff, 0x4000_0000],
+            },
+        ),
+        (
+            1_000_000,
             Event::Digest(StateDigest {
                 cpu: 1,
                 ram: u64::MAX,

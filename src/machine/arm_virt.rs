@@ -63,6 +63,12 @@ pub const UART_SPI: u32 = 1;
 pub const RTC_SPI: u32 = 2;
 /// The first virtio-mmio slot's SPI number.
 pub const VIRTIO_SPI_BASE: u32 = 16;
+/// Names of the registers logged with each digest.
+const REG_NAMES: [&str; 17] = [
+    "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "sp", "lr",
+    "pc", "cpsr",
+];
+
 /// Interrupt ID of SPI 0.
 const SPI_BASE_ID: u32 = 32;
 
@@ -781,8 +787,35 @@ impl ArmVirt {
     /// Runs until the guest stops, or until `limit` instructions in total;
     /// a recording is finished, a replay checked to its end.
     pub fn run(&mut self, limit: Option<u64>) -> Outcome {
-        let outcome = self.run_inner(limit);
-        self.finish(outcome)
+        match self.run_inner(limit) {
+            Outcome::Diverged { message } => Outcome::Diverged {
+                message: format!("{message}\n  the guest is at {}", self.where_now()),
+            },
+            outcome => self.finish(outcome),
+        }
+    }
+
+    /// The PC, the instruction there and the registers, for reports.
+    fn where_now(&mut self) -> String {
+        let pc = self.run.env.arch.regs[15];
+        let mmu_idx = self.run.env.arch.mmu_idx();
+        let insn =
+            lockstep_runtime::softmmu::translate_code(&mut self.run.env, u64::from(pc), mmu_idx)
+                .ok()
+                .and_then(|p| lockstep_runtime::softmmu::read_code(&mut self.run.env, p, 4))
+                .map_or("(not readable)".to_string(), |w| {
+                    format!("{w:08x} {}", disassemble_at(w as u32, pc))
+                });
+        let cpu = &self.run.env.arch;
+        let regs: Vec<String> = (0..16)
+            .map(|i| format!("{}={:08x}", REG_NAMES[i], cpu.regs[i]))
+            .collect();
+        format!(
+            "instruction {} pc {pc:#010x}: {insn}\n  {} cpsr={:08x}",
+            self.run.icount(),
+            regs.join(" "),
+            cpu.cpsr()
+        )
     }
 
     fn run_inner(&mut self, limit: Option<u64>) -> Outcome {
@@ -802,7 +835,10 @@ impl ArmVirt {
             if due || (self.digest_soon && !replaying) {
                 self.digest_soon = false;
                 let d = self.state_digest();
-                if let Err(message) = self.io.borrow_mut().digest(icount, d) {
+                let cpu = &self.run.env.arch;
+                let mut regs = cpu.regs.to_vec();
+                regs.push(cpu.cpsr());
+                if let Err(message) = self.io.borrow_mut().digest(icount, d, &regs, &REG_NAMES) {
                     return Outcome::Diverged { message };
                 }
             }

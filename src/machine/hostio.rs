@@ -374,23 +374,55 @@ impl HostIo {
         match &self.mode {
             Mode::Live => false,
             Mode::Record(r) => icount >= r.next_digest,
-            Mode::Replay(r) => {
-                matches!(r.cursor.peek(), Some((at, Event::Digest(_))) if at == icount)
-            }
+            Mode::Replay(r) => matches!(
+                r.cursor.peek(),
+                Some((at, Event::Digest(_) | Event::Registers { .. })) if at == icount
+            ),
         }
     }
 
-    /// A state digest at `icount`: logged, or compared with the log.
-    pub fn digest(&mut self, icount: u64, d: StateDigest) -> Result<(), String> {
+    /// A state digest at `icount`, with the registers it covers (named
+    /// by `names`): logged, or compared with the log.
+    pub fn digest(
+        &mut self,
+        icount: u64,
+        d: StateDigest,
+        regs: &[u32],
+        names: &[&str],
+    ) -> Result<(), String> {
         match &mut self.mode {
             Mode::Live => Ok(()),
             Mode::Record(r) => {
                 r.digests += 1;
                 r.next_digest = icount.saturating_add(r.interval);
+                self.log(
+                    icount,
+                    Event::Registers {
+                        words: regs.to_vec(),
+                    },
+                );
                 self.log(icount, Event::Digest(d));
                 Ok(())
             }
             Mode::Replay(_) => {
+                let expected_regs =
+                    match self.take_due(icount, |e| matches!(e, Event::Registers { .. }))? {
+                        Some(Event::Registers { words }) => Some(words),
+                        _ => None,
+                    };
+                let differing = expected_regs.map(|want| {
+                    want.iter()
+                        .zip(regs)
+                        .enumerate()
+                        .filter(|(_, (a, b))| a != b)
+                        .map(|(i, (a, b))| {
+                            format!(
+                                "{} recorded {a:#010x} replayed {b:#010x}",
+                                names.get(i).unwrap_or(&"?")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                });
                 let got = Event::Digest(d);
                 match self.take_due(icount, |e| matches!(e, Event::Digest(_)))? {
                     Some(Event::Digest(want)) if want == d => {
@@ -410,8 +442,15 @@ impl HostIo {
                         if want.console != d.console {
                             parts.push("console output");
                         }
+                        let regs = match &differing {
+                            Some(list) if !list.is_empty() => {
+                                format!("; registers that differ: {}", list.join(", "))
+                            }
+                            Some(_) => "; r0-r15 and CPSR agree".to_string(),
+                            None => String::new(),
+                        };
                         Err(format!(
-                            "state digest differs at instruction {icount} ({} differ): recorded {want}, replayed {d}{}",
+                            "state digest differs at instruction {icount} ({} differ): recorded {want}, replayed {d}{regs}{}",
                             parts.join(", "),
                             match &self.mode {
                                 Mode::Replay(r) => last_match(r),
