@@ -141,18 +141,29 @@ fn typed_shell_session_replays_byte_for_byte_across_modes() {
 }
 
 #[test]
-fn three_recorded_boots_replay_exactly() {
+fn three_recorded_boots_replay_exactly_across_modes() {
     let (k, i) = session::linux_images();
     let dir = session::scratch("linux-cycles");
-    for n in 0..3 {
+    // Recorded under one backend, replayed under another, both ways.
+    for (n, (rec_mode, rep_mode)) in [("jit", "interp"), ("interp", "jit"), ("tiered", "tiered")]
+        .into_iter()
+        .enumerate()
+    {
         let log = dir.join(format!("boot{n}.lsr"));
-        let mut args = vec!["record", "-o", log.to_str().unwrap(), "--no-input"];
+        let mut args = vec![
+            "record",
+            "-o",
+            log.to_str().unwrap(),
+            "--no-input",
+            "--exec",
+            rec_mode,
+        ];
         let rest = session::linux_args(&k, &i, "");
         args.extend(rest.iter().map(String::as_str));
         let rec = session::run(&args);
         assert_eq!(rec.status.code(), Some(0), "{}", session::stderr(&rec));
         check_log(&session::stdout(&rec));
-        let rep = session::run(&["replay", log.to_str().unwrap()]);
+        let rep = session::run(&["replay", log.to_str().unwrap(), "--exec", rep_mode]);
         assert_eq!(rep.status.code(), Some(0), "{}", session::stderr(&rep));
         assert_eq!(rep.stdout, rec.stdout, "cycle {n}");
         let err = session::stderr(&rep);
