@@ -67,6 +67,10 @@ fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
             s.chains,
         );
         eprintln!(
+            "lockstep: {} dispatches; {} block runs interpreted ({} instructions)",
+            s.dispatches, s.interp_runs, s.interp_insns
+        );
+        eprintln!(
             "lockstep: {} TLB fills ({:.2} per 1000 instructions)",
             m.tlb_fills(),
             m.tlb_fills() as f64 * 1000.0 / icount.max(1) as f64

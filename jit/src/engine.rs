@@ -77,6 +77,13 @@ pub struct EngineStats {
     pub chains: u64,
     /// Times the code memory filled up and every translation was dropped.
     pub code_flushes: u64,
+    /// Blocks entered from the dispatcher (not through a chain).
+    pub dispatches: u64,
+    /// Blocks run by the interpreter (cached ones; shortened tails not
+    /// counted).
+    pub interp_runs: u64,
+    /// Guest instructions in those runs (whole blocks, as entered).
+    pub interp_insns: u64,
 }
 
 struct Entry {
@@ -488,6 +495,7 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             if env.budget == 0 {
                 return ExitCode::Budget;
             }
+            self.stats.dispatches += 1;
             let id = match self.lookup(env) {
                 Ok(id) => id,
                 Err(code) => {
@@ -508,7 +516,11 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             let entry = self.entries[id].as_ref().expect("cached block is live");
             let code = match (&entry.compiled, &self.compiler) {
                 (Some(c), Some(compiler)) => compiler.run(c, env),
-                _ => entry.interp.run(env, &mut self.values),
+                _ => {
+                    self.stats.interp_runs += 1;
+                    self.stats.interp_insns += u64::from(entry.interp.block.len());
+                    entry.interp.run(env, &mut self.values)
+                }
             };
             match code {
                 // A helper asked the run loop to look (an exception return
