@@ -12,13 +12,10 @@ use std::time::Duration;
 
 const T: Duration = Duration::from_secs(120);
 
-/// Records the echo program answering `lines` (sent one at a time, each
-/// after the previous answer), then `q`. Returns (log, console output,
-/// exit status).
-fn record_echo(dir: &Path, name: &str, lines: &[&str]) -> (PathBuf, Vec<u8>, Option<i32>) {
+/// `lockstep record` of the echo program into `log`.
+fn echo_record_args(log: &Path) -> Vec<String> {
     let elf = common::guest("echo");
-    let log = dir.join(format!("{name}.lsr"));
-    let args: Vec<String> = [
+    [
         "record",
         "-o",
         log.to_str().unwrap(),
@@ -30,8 +27,15 @@ fn record_echo(dir: &Path, name: &str, lines: &[&str]) -> (PathBuf, Vec<u8>, Opt
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect();
-    let mut s = Session::start(&args);
+    .collect()
+}
+
+/// Records the echo program answering `lines` (sent one at a time, each
+/// after the previous answer), then `q`. Returns (log, console output,
+/// exit status).
+fn record_echo(dir: &Path, name: &str, lines: &[&str]) -> (PathBuf, Vec<u8>, Option<i32>) {
+    let log = dir.join(format!("{name}.lsr"));
+    let mut s = Session::start(&echo_record_args(&log));
     s.expect("echo ready\n", T);
     for l in lines {
         s.send(&format!("{l}\n"));
@@ -255,22 +259,8 @@ fn damaged_cut_and_mismatched_logs_are_named() {
 #[test]
 fn a_killed_recorder_leaves_a_log_that_replays_up_to_where_it_ends() {
     let dir = session::scratch("rr-killed");
-    let elf = common::guest("echo");
     let log = dir.join("killed.lsr");
-    let args: Vec<String> = [
-        "record",
-        "-o",
-        log.to_str().unwrap(),
-        "-M",
-        "virt",
-        "-semihosting",
-        "-kernel",
-        elf.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut s = Session::start(&args);
+    let mut s = Session::start(&echo_record_args(&log));
     s.expect("echo ready\n", T);
     s.send("first\n");
     s.expect(" len=", T);

@@ -963,6 +963,17 @@ pub fn coproc64(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     Ok(())
 }
 
+/// Offset of the lowest address a block transfer of `count` words
+/// touches, from its base register: IA, IB, DA or DB by the P and U bits.
+fn block_start(p: bool, u: bool, count: u32) -> i32 {
+    match (p, u) {
+        (false, true) => 0,
+        (true, true) => 4,
+        (false, false) => 4 - 4 * count as i32,
+        (true, false) => -4 * count as i32,
+    }
+}
+
 /// LDM/STM with the S bit and without the PC: transfers the User-mode
 /// registers from a privileged mode (no writeback).
 pub fn ldm_stm_user(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
@@ -974,12 +985,7 @@ pub fn ldm_stm_user(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     // UNPREDICTABLE.
     check(n != 15 && count >= 1 && !wb && bank(cx.mode).is_some_and(|b| b > 0))?;
     let base = cx.reg(n);
-    let start = match (p, u) {
-        (false, true) => 0,
-        (true, true) => 4,
-        (false, false) => 4 - 4 * count as i32,
-        (true, false) => -4 * count as i32,
-    };
+    let start = block_start(p, u, count);
     let regs: Vec<u32> = (0..15).filter(|r| list & (1 << r) != 0).collect();
     let usr = cx.b.c32(psr::MODE_USR);
     let mut addrs = Vec::new();
@@ -1013,12 +1019,7 @@ pub fn srs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let m = cx.b.c32(mode);
     let thirteen = cx.b.c32(13);
     let sp = cx.call(helpers::BANKED_REG_READ, &[m, thirteen]);
-    let start: i32 = match (p, u) {
-        (false, true) => 0,
-        (true, true) => 4,
-        (false, false) => -4,
-        (true, false) => -8,
-    };
+    let start = block_start(p, u, 2);
     let off = cx.b.c32(start as u32);
     let a0 = cx.b.add(sp, off);
     let four = cx.b.c32(4);
@@ -1041,12 +1042,7 @@ pub fn rfe(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(n != 15 && cx.privileged())?;
     let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
     let base = cx.reg(n);
-    let start: i32 = match (p, u) {
-        (false, true) => 0,
-        (true, true) => 4,
-        (false, false) => -4,
-        (true, false) => -8,
-    };
+    let start = block_start(p, u, 2);
     let off = cx.b.c32(start as u32);
     let a0 = cx.b.add(base, off);
     let four = cx.b.c32(4);
@@ -1072,12 +1068,7 @@ pub fn ldm_exception_return(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(n != 15 && !(wb && list & (1 << n) != 0))?;
     cx.spsr_slot()?;
     let base = cx.reg(n);
-    let start = match (p, u) {
-        (false, true) => 0,
-        (true, true) => 4,
-        (false, false) => 4 - 4 * count as i32,
-        (true, false) => -4 * count as i32,
-    };
+    let start = block_start(p, u, count);
     let mut values = Vec::new();
     for i in 0..count as i32 {
         let off = cx.b.c32((start + 4 * i) as u32);
@@ -2065,12 +2056,7 @@ pub fn ldm_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     // it is the lowest register; otherwise the value is UNKNOWN.
     check(!(wb && !load && list & (1 << n) != 0 && list.trailing_zeros() != n))?;
     let base = cx.reg(n);
-    let start = match (p, u) {
-        (false, true) => 0,
-        (true, true) => 4,
-        (false, false) => 4 - 4 * count as i32,
-        (true, false) => -4 * count as i32,
-    };
+    let start = block_start(p, u, count);
     let new_base = if u {
         4 * count as i32
     } else {
