@@ -266,9 +266,26 @@ fn a_killed_recorder_leaves_a_log_that_replays_up_to_where_it_ends() {
     s.expect(" len=", T);
     s.send("second\n");
     s.expect(" len=", T);
-    // Let the recorder flush (at least every 100 ms), then kill it with
-    // no chance to finish the log.
-    std::thread::sleep(Duration::from_millis(600));
+    // Wait until the recorder has flushed the second line's input (it
+    // flushes at least every 100 ms of its own time), then kill it with no
+    // chance to finish the log.
+    let logged_input = || -> Vec<u8> {
+        let Ok(r) = LogReader::open(&log) else {
+            return Vec::new();
+        };
+        r.filter_map(Result::ok)
+            .filter_map(|(_, e)| match e {
+                Event::SerialInput { bytes, .. } => Some(bytes),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let t0 = std::time::Instant::now();
+    while !logged_input().ends_with(b"second\n") {
+        assert!(t0.elapsed() < T, "the recorder never flushed its input");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     s.kill();
     let v = session::run(&["trace", "verify", log.to_str().unwrap()]);
     let report = session::stdout(&v);
