@@ -266,23 +266,29 @@ fn a_killed_recorder_leaves_a_log_that_replays_up_to_where_it_ends() {
     s.expect(" len=", T);
     s.send("second\n");
     s.expect(" len=", T);
-    // Wait until the recorder has flushed the second line's input (it
-    // flushes at least every 100 ms of its own time), then kill it with no
-    // chance to finish the log.
-    let logged_input = || -> Vec<u8> {
+    // Wait until the recorder has flushed the second line's input and
+    // something after it (a periodic digest, taken while the guest polls
+    // on), then kill it with no chance to finish the log. A replay goes as
+    // far as the log's last event: past the answer to the second line.
+    let flushed_past_input = || -> bool {
         let Ok(r) = LogReader::open(&log) else {
-            return Vec::new();
+            return false;
         };
-        r.filter_map(Result::ok)
-            .filter_map(|(_, e)| match e {
-                Event::SerialInput { bytes, .. } => Some(bytes),
-                _ => None,
-            })
-            .flatten()
-            .collect()
+        let events: Vec<(u64, Event)> = r.filter_map(Result::ok).collect();
+        let mut input = Vec::new();
+        let mut done_at = None;
+        for (icount, e) in &events {
+            if let Event::SerialInput { bytes, .. } = e {
+                input.extend_from_slice(bytes);
+                if input.ends_with(b"second\n") {
+                    done_at = Some(*icount);
+                }
+            }
+        }
+        done_at.is_some_and(|at| events.iter().any(|(i, _)| *i > at))
     };
     let t0 = std::time::Instant::now();
-    while !logged_input().ends_with(b"second\n") {
+    while !flushed_past_input() {
         assert!(t0.elapsed() < T, "the recorder never flushed its input");
         std::thread::sleep(Duration::from_millis(50));
     }
