@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// spelling `-drive file=disk.img[,format=raw][,...]` works too.
     #[arg(long = "drive")]
     pub drives: Vec<String>,
+    /// End the run when the guest resets the machine, instead of resetting.
+    #[arg(long)]
+    pub no_reboot: bool,
     /// Let the guest write to the disk images. Without it, writes go to a
     /// copy-on-write overlay in memory and the images never change.
     #[arg(long)]
@@ -337,6 +340,7 @@ pub fn parse_trace(items: &[String]) -> Result<TraceOptions, String> {
 
 const QEMU_LONG: &[&str] = &[
     "kernel",
+    "no-reboot",
     "drive",
     "rtc",
     "dtb",

@@ -35,6 +35,7 @@ fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
             .collect::<Result<_, _>>()
             .map_err(anyhow::Error::msg)?,
         drives_writable: args.drive_writable,
+        no_reboot: args.no_reboot,
         semihosting: args.semihosting,
         exec: args.exec.into(),
         trace,

@@ -87,6 +87,9 @@ pub fn header_for(cfg: &MachineConfig, argv: &[String]) -> anyhow::Result<Header
     if cfg.drives_writable {
         config.push(("drives_writable".into(), "on".into()));
     }
+    if cfg.no_reboot {
+        config.push(("no_reboot".into(), "on".into()));
+    }
     Ok(Header {
         lockstep_version: env!("CARGO_PKG_VERSION").to_string(),
         config,
@@ -175,6 +178,7 @@ pub fn config_from_header(
         drives,
         // A replay never writes the images: the overlay holds the writes.
         drives_writable: false,
+        no_reboot: get("no_reboot") == Some("on"),
         semihosting: get("semihosting") == Some("on"),
         exec,
         trace,

@@ -211,3 +211,42 @@ fn virtio_disk_and_entropy_reach_the_guest_and_replay() {
     // The image itself never changed.
     assert_eq!(std::fs::read(&disk).unwrap(), data);
 }
+
+#[test]
+fn a_guest_reset_reboots_in_place_and_replays() {
+    let (k, i) = session::linux_images();
+    let dir = session::scratch("linux-reset");
+    let log = dir.join("reset.lsr");
+    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
+        .map(String::from)
+        .to_vec();
+    args.extend(session::linux_args(&k, &i, "lockstep.shell"));
+    let mut s = Session::start(&args);
+    s.expect("built-in shell", T);
+    s.expect("# ", T);
+    // PSCI SYSTEM_RESET: the same kernel boots again, on the same run.
+    s.send("reboot -f\n");
+    s.expect("Booting Linux on physical CPU", T);
+    s.expect("built-in shell", T);
+    s.expect("# ", T);
+    s.send("poweroff -f\n");
+    let (status, recorded, err) = s.finish(T);
+    assert_eq!(status, Some(0), "{err}");
+    let dump = session::stdout(&session::run(&["trace", "dump", log.to_str().unwrap()]));
+    assert!(
+        dump.contains("exception vector=0"),
+        "the reset is a checkpoint"
+    );
+    let r = session::run(&["replay", log.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", session::stderr(&r));
+    assert_eq!(r.stdout, recorded);
+    // With -no-reboot the run ends at the reset, as QEMU's does.
+    let mut args: Vec<String> = vec!["run".into(), "-no-reboot".into()];
+    args.extend(session::linux_args(&k, &i, "lockstep.shell"));
+    let mut s = Session::start(&args);
+    s.expect("# ", T);
+    s.send("reboot -f\n");
+    let (status, _, err) = s.finish(T);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(err.contains("the guest asked for a reset"), "{err}");
+}

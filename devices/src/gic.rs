@@ -778,6 +778,11 @@ impl MmioDevice for GicDistributor {
     fn write(&mut self, _ctx: &IoCtx, offset: u64, size: u8, value: u64) {
         self.0.borrow_mut().dist_write(offset, size, value)
     }
+    fn reset(&mut self) {
+        let mut g = self.0.borrow_mut();
+        let (lines, n) = (Rc::clone(&g.lines), g.num_irqs);
+        *g = Gic::new(lines, n);
+    }
 }
 
 impl MmioDevice for GicCpuInterface {

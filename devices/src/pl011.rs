@@ -421,6 +421,13 @@ impl MmioDevice for Pl011 {
         }
         self.update_irq();
     }
+    fn reset(&mut self) {
+        let out = std::mem::replace(&mut self.out, Box::new(std::io::sink()));
+        let irq = self.irq.take();
+        *self = Pl011::new(out);
+        self.irq = irq;
+        self.update_irq();
+    }
 }
 
 #[cfg(test)]

@@ -192,6 +192,16 @@ impl MmioDevice for Pl031 {
         }
         self.update_irq();
     }
+    fn reset(&mut self) {
+        // The counter keeps the time of day (it runs on its own power);
+        // the registers that configure the device go back to reset.
+        self.mr = 0;
+        self.lr = 0;
+        self.imsc = 0;
+        self.ris = 0;
+        self.deadline = None;
+        self.update_irq();
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,10 @@ pub trait MmioDevice {
     fn read(&mut self, ctx: &IoCtx, offset: u64, size: u8) -> u64;
     /// A guest write.
     fn write(&mut self, ctx: &IoCtx, offset: u64, size: u8, value: u64);
+    /// The machine is reset: back to the power-on state. What lies outside
+    /// the machine stays (a host output stream, a disk image and what was
+    /// written to it, the time of day an RTC keeps).
+    fn reset(&mut self) {}
 }
 
 /// A device shared with the machine (which also drives it from outside the
@@ -48,6 +52,9 @@ impl<T: MmioDevice> MmioDevice for std::rc::Rc<std::cell::RefCell<T>> {
     }
     fn write(&mut self, ctx: &IoCtx, offset: u64, size: u8, value: u64) {
         self.borrow_mut().write(ctx, offset, size, value)
+    }
+    fn reset(&mut self) {
+        self.borrow_mut().reset()
     }
 }
 
@@ -212,6 +219,21 @@ impl Bus {
             }
         }
         Some(&mut r.ram.bytes_mut()[off..off + len as usize])
+    }
+
+    /// Resets every device and clears RAM (a machine reset): RAM reads as
+    /// zero, every page is dirty, nothing is marked as translated code.
+    pub fn reset(&mut self) {
+        for m in &mut self.mmio {
+            m.device.reset();
+        }
+        for r in &mut self.ram {
+            r.ram.bytes_mut().fill(0);
+            r.code.iter_mut().for_each(|w| *w = 0);
+            r.dirty.iter_mut().for_each(|w| *w = u64::MAX);
+        }
+        self.code_granules.clear();
+        self.dirty_code.clear();
     }
 
     /// Whether the page of `paddr` (RAM) is marked dirty.

@@ -224,6 +224,14 @@ impl<A> CpuEnv<A> {
         }
     }
 
+    /// Forgets pending exits and faults (after a machine reset).
+    pub fn clear_pending(&mut self) {
+        self.exit_request = 0;
+        self.fault_pending = 0;
+        self.fault = None;
+        self.exit_from = u64::MAX;
+    }
+
     /// Records a fault for the engine to report with [`ExitCode::Fault`].
     pub fn raise(&mut self, fault: GuestFault) {
         self.fault = Some(fault);

@@ -90,6 +90,9 @@ pub struct MachineConfig {
     /// Whether guest writes reach the disk images (else they stay in a
     /// copy-on-write overlay in memory and the images never change).
     pub drives_writable: bool,
+    /// End the run when the guest resets the machine (QEMU's
+    /// `-no-reboot`) instead of resetting it.
+    pub no_reboot: bool,
     /// Whether SVC 0x123456 is a semihosting call.
     pub semihosting: bool,
     /// Interpreter or JIT.
@@ -111,6 +114,7 @@ impl MachineConfig {
             dtb: None,
             drives: Vec::new(),
             drives_writable: false,
+            no_reboot: false,
             semihosting: true,
             exec,
             trace: TraceOptions::default(),
@@ -146,6 +150,8 @@ pub enum Outcome {
     ReplayEnded,
     /// The user quit (Ctrl-A x).
     Quit,
+    /// A reset could not load the images again.
+    ResetFailed { message: String },
     /// A semihosting call failed.
     Semihosting { pc: u32, message: String },
     /// The guest powered the machine off (PSCI SYSTEM_OFF).
@@ -241,6 +247,7 @@ impl fmt::Display for Outcome {
             Outcome::Diverged { message } => write!(f, "replay diverged: {message}"),
             Outcome::ReplayEnded => write!(f, "the replay reached the end of what the log holds"),
             Outcome::Quit => write!(f, "quit at the user's request"),
+            Outcome::ResetFailed { message } => write!(f, "the machine could not reset: {message}"),
             Outcome::Reset => write!(f, "the guest asked for a reset"),
         }
     }
@@ -273,6 +280,8 @@ pub struct ArmVirt {
     digest_soon: bool,
     /// How a replay ended.
     summary: Option<crate::machine::hostio::ReplaySummary>,
+    /// What the machine was built from (a reset loads the images again).
+    cfg: MachineConfig,
 }
 
 /// The virtio-rng device's source: the record/replay door. A replay that
@@ -401,24 +410,7 @@ impl ArmVirt {
             },
         )?;
 
-        let kernel = read_file(&cfg.kernel, "kernel")?;
-        let kind = linux::classify(&cfg.kernel, &kernel)?;
-        let mut cpu = ArmCpu::new();
-        if kind == linux::KernelKind::Elf {
-            if cfg.initrd.is_some() || cfg.dtb.is_some() {
-                anyhow::bail!(
-                    "{}: an ELF image is booted bare-metal; -initrd and -dtb need a Linux zImage or Image",
-                    cfg.kernel.display()
-                );
-            }
-            let image = elf::load(&cfg.kernel.display().to_string(), &kernel, &mut bus)?;
-            cpu.regs[15] = image.entry & !1;
-            if image.entry & 1 != 0 {
-                cpu.cpsr_rest |= psr::T;
-            }
-        } else {
-            Self::load_linux(cfg, &kernel, &mut bus, &mut cpu)?;
-        }
+        let cpu = Self::load_images(cfg, &mut bus)?;
         let mut run = RunLoop::new(cpu, bus);
         let checkpoints = Rc::new(RefCell::new(Vec::new()));
         run.set_checkpoint_sink(Box::new(CheckpointQueue(Rc::clone(&checkpoints))));
@@ -441,7 +433,51 @@ impl ArmVirt {
             console,
             digest_soon: false,
             summary: None,
+            cfg: cfg.clone(),
         })
+    }
+
+    /// Loads the images into RAM and returns the CPU as the boot protocol
+    /// leaves it (at power-on and after every reset).
+    fn load_images(cfg: &MachineConfig, bus: &mut Bus) -> anyhow::Result<ArmCpu> {
+        let kernel = read_file(&cfg.kernel, "kernel")?;
+        let kind = linux::classify(&cfg.kernel, &kernel)?;
+        let mut cpu = ArmCpu::new();
+        if kind == linux::KernelKind::Elf {
+            if cfg.initrd.is_some() || cfg.dtb.is_some() {
+                anyhow::bail!(
+                    "{}: an ELF image is booted bare-metal; -initrd and -dtb need a Linux zImage or Image",
+                    cfg.kernel.display()
+                );
+            }
+            let image = elf::load(&cfg.kernel.display().to_string(), &kernel, bus)?;
+            cpu.regs[15] = image.entry & !1;
+            if image.entry & 1 != 0 {
+                cpu.cpsr_rest |= psr::T;
+            }
+        } else {
+            Self::load_linux(cfg, &kernel, bus, &mut cpu)?;
+        }
+        Ok(cpu)
+    }
+
+    /// A machine reset (PSCI SYSTEM_RESET): devices back to power-on, RAM
+    /// cleared, the images loaded again, the CPU at the boot entry.
+    /// Instruction count and virtual time go on; the RTC keeps its time.
+    /// Deterministic: the same run resets the same way every time. The
+    /// images are read again, as firmware would; a replay already checked
+    /// their hashes.
+    fn reset(&mut self) -> anyhow::Result<()> {
+        self.run.bus.reset();
+        self.engine.flush();
+        lockstep_runtime::softmmu::flush_all(&mut self.run.env, true);
+        let cpu = Self::load_images(&self.cfg, &mut self.run.bus)?;
+        self.run.env.arch = cpu;
+        self.run.env.clear_pending();
+        let pc = u64::from(self.run.env.arch.regs[15]);
+        self.run
+            .checkpoint(lockstep_replay::CheckpointKind::Exception { vector: 0 }, pc);
+        Ok(())
     }
 
     /// Fills the virtio-mmio slots from the top down, as QEMU does: the
@@ -905,7 +941,19 @@ impl ArmVirt {
                         match effect {
                             psci::Effect::Return(v) => self.run.env.arch.regs[0] = v,
                             psci::Effect::SystemOff => return Outcome::PowerOff,
-                            psci::Effect::SystemReset => return Outcome::Reset,
+                            psci::Effect::SystemReset if self.cfg.no_reboot => {
+                                return Outcome::Reset
+                            }
+                            psci::Effect::SystemReset => {
+                                if let Err(e) = self.reset() {
+                                    return Outcome::ResetFailed {
+                                        message: format!("{e:#}"),
+                                    };
+                                }
+                                if let Err(o) = self.pass_checkpoints() {
+                                    return o;
+                                }
+                            }
                             psci::Effect::Suspend => {
                                 // A standby state: wait as WFI does, then
                                 // report success.

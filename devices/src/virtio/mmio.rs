@@ -544,6 +544,9 @@ impl<D: VirtioDevice> MmioDevice for VirtioMmio<D> {
         }
         self.write_reg(ctx, offset, value as u32);
     }
+    fn reset(&mut self) {
+        VirtioMmio::reset(self);
+    }
 }
 
 #[cfg(test)]
