@@ -62,6 +62,12 @@
 #define CNTP_CTL_W(v) MCR(c14, 0, c2, 1, v)
 #define CNTP_TVAL_R() MRC(c14, 0, c2, 0)
 #define CNTP_TVAL_W(v) MCR(c14, 0, c2, 0, v)
+#define MCRR(op1, crm, v)                                                       \
+    __asm__ volatile("mcrr p15, " #op1 ", %0, %1, " #crm "\n\tisb" ::"r"(       \
+                         (u32)(v)),                                            \
+                     "r"((u32)((u64)(v) >> 32))                                \
+                     : "memory")
+#define CNTV_CVAL_W(v) MCRR(3, c14, v)
 #define CNTVCT() MRRC(1, c14)
 #define CNTPCT() MRRC(0, c14)
 #define CNTV_CVAL() MRRC(3, c14)
@@ -147,9 +153,9 @@ void irq_handler(void) {
         if (rearm) {
             rearm--;
             CNTV_TVAL_W(DELTA);
+            /* TVAL counts from the counter at the write. */
             uart_puts(" rearmed ");
-            /* The new deadline lies ahead: ISTATUS clears, the line drops. */
-            uart_puts(yes((CNTV_CTL_R() & 4) == 0 && CNTV_CVAL() > now));
+            uart_puts(yes(CNTV_CVAL() >= now + DELTA));
         } else {
             CNTV_CTL_W(0);
         }
@@ -209,10 +215,16 @@ int main(void) {
     /* 1. Three virtual-timer interrupts: the handler re-arms twice. */
     uart_puts("phase 1: virtual timer\n");
     rearm = 2;
-    CNTV_TVAL_W(DELTA);
-    CNTV_CTL_W(1);
-    say("ctl armed ", CNTV_CTL_R());
-    say_yes("tval>0 ", (i32)CNTV_TVAL_R() > 0);
+    {
+        u64 before = CNTVCT();
+        CNTV_TVAL_W(DELTA);
+        CNTV_CTL_W(1);
+        /* Only relations that hold however long the host takes between
+           two instructions: ISTATUS would depend on it. */
+        say("ctl armed ", CNTV_CTL_R() & 3);
+        say_yes("cval>=before+delta ", CNTV_CVAL() >= before + DELTA);
+        say_yes("tval<=delta ", (i32)CNTV_TVAL_R() <= DELTA);
+    }
     wait_for(3);
     say("count ", irq_count);
     say("ctl after ", CNTV_CTL_R());
@@ -271,6 +283,45 @@ int main(void) {
     GICD(GICD_SGIR) = (2u << 24) | SGI;
     wait_for(base + 4);
 
+    /* 6. A deadline set through CVAL, waited for in a busy loop: the
+       interrupt arrives in the middle of the loop, not at a WFI. */
+    uart_puts("phase 6: cval, busy loop\n");
+    {
+        /* How many times the loop ran depends on the host's speed under
+           QEMU: it is not printed. */
+        u32 spins = 0, n = irq_count;
+        u64 cval = CNTVCT() + DELTA;
+        CNTV_CVAL_W(cval);
+        CNTV_CTL_W(1);
+        u32 back = CNTV_CVAL() == cval;
+        __asm__ volatile("cpsie i\n"
+                         "1: add %0, %0, #1\n\t"
+                         "ldr r1, [%1]\n\t"
+                         "cmp r1, %2\n\t"
+                         "beq 1b\n\t"
+                         "cpsid i"
+                         : "+r"(spins)
+                         : "r"(&irq_count), "r"(n)
+                         : "r1", "cc", "memory");
+        say_yes("cval read back ", back);
+    }
+
+    /* 7. A compare value in the past: the condition holds as soon as the
+       timer is enabled. */
+    uart_puts("phase 7: cval in the past\n");
+    CNTV_CVAL_W(0);
+    CNTV_CTL_W(1);
+    say("ctl at once ", CNTV_CTL_R());
+    base = irq_count;
+    {
+        u32 after;
+        __asm__ volatile("cpsie i\n\tisb\n\tldr %0, [%1]\n\tcpsid i"
+                         : "=r"(after)
+                         : "r"(&irq_count)
+                         : "memory");
+        say_yes("taken at unmask ", after == base + 1);
+    }
+
     uart_puts("order");
     for (u32 i = 0; i < irq_count && i < 16; i++) {
         uart_putc(' ');
@@ -279,5 +330,5 @@ int main(void) {
     uart_putc('\n');
     say("total ", irq_count);
     semi_write0("timer_irq done\n");
-    return irq_count == 8 ? 0 : 1;
+    return irq_count == 10 ? 0 : 1;
 }

@@ -48,10 +48,11 @@ u32 usr_stack[512] __attribute__((aligned(8)));
 volatile u32 magic = 0x600df00d;
 u32 user_ro_addr, user_priv_addr;
 
-/* The frame the SVC handler builds: User r0-r14, then the SPSR. */
+/* The frame the SVC handler builds: User r0-r14, the SPSR, LR_svc. */
 struct svc_frame {
     u32 r[15];
     u32 spsr;
+    u32 lr, pad;
 };
 
 __asm__(
@@ -70,17 +71,19 @@ __asm__(
     /* SVC: the User registers go to the frame with STM (User registers);
        the handler may change them (r0, sp) and the SPSR. */
     "svc_entry:\n"
-    "   sub sp, sp, #64\n"
+    "   sub sp, sp, #72\n"
     "   stm sp, {r0-r14}^\n"
     "   mrs r0, spsr\n"
     "   str r0, [sp, #60]\n"
+    "   str lr, [sp, #64]\n"
     "   mov r0, sp\n"
     "   mov r1, lr\n"
     "   bl svc_handler\n"
     "   ldr r0, [sp, #60]\n"
     "   msr spsr_cxsf, r0\n"
+    "   ldr lr, [sp, #64]\n"
     "   ldm sp, {r0-r14}^\n"
-    "   add sp, sp, #64\n"
+    "   add sp, sp, #72\n"
     "   movs pc, lr\n"
 
     /* Undefined instruction: return after it with LDM (exception

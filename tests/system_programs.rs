@@ -1,0 +1,223 @@
+//! Bare-metal system programs (tests/guest): generic-timer interrupts
+//! through the GICv2 (`timer_irq`), the MMU with short descriptors
+//! (`mmu_short`) and long descriptors (`mmu_lpae`), and User mode with the
+//! exceptions that lead into and out of it (`user_mode`). Each program
+//! prints what it observes; the interpreter, the JIT and tiered execution
+//! must agree on everything, and QEMU (where installed) must print exactly
+//! the same on both consoles and exit with the same status.
+
+mod common;
+
+use lockstep::machine::Outcome;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn check_against_qemu(elf: &Path, r: &common::RunResult) {
+    if let Some((status, out, err)) = common::run_qemu(elf) {
+        assert_eq!(
+            out,
+            r.uart,
+            "{}: UART output differs from QEMU's",
+            elf.display()
+        );
+        assert_eq!(
+            err,
+            r.semihost,
+            "{}: semihosting output differs from QEMU's",
+            elf.display()
+        );
+        assert_eq!(
+            Outcome::Exited(status),
+            r.outcome,
+            "{}: exit status differs from QEMU's",
+            elf.display()
+        );
+    }
+}
+
+/// Runs the guest program `name` in every mode (which must agree), checks
+/// it against QEMU and that it exited with status 0.
+fn run(name: &str) -> common::RunResult {
+    let elf = common::guest(name);
+    let r = common::run_all_modes(&elf, None);
+    check_against_qemu(&elf, &r);
+    assert_eq!(r.outcome, Outcome::Exited(0), "{name}:\n{}", r.uart);
+    assert_eq!(r.semihost, format!("{name} done\n"));
+    r
+}
+
+fn assert_lines(name: &str, out: &str, lines: &[&str]) {
+    for l in lines {
+        assert!(
+            out.lines().any(|o| o == *l),
+            "{name}: no line {l:?} in:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn timer_interrupts_through_the_gic() {
+    let r = run("timer_irq");
+    assert_lines(
+        "timer_irq",
+        &r.uart,
+        &[
+            "cntfrq 03b9aca0",
+            "spurious 000003ff",
+            "irq 27 src 0 active yes rpr 000000a0 ctl 00000005 late yes tval<=0 yes rearmed yes",
+            "irq 30 src 0 active yes rpr 00000080 ctl 00000005 late yes tval<=0 yes vctl 00000007 ppi27-pending no",
+            "irq 30 src 0 active yes rpr 00000080 ctl 00000005 late yes tval<=0 yes vctl 00000005 ppi27-pending yes",
+            "hppir 0000001b",
+            "taken at unmask yes",
+            "irq 5 src 0 active yes rpr 00000090",
+            "order 27 27 27 30 27 30 27 5 27 27",
+        ],
+    );
+}
+
+#[test]
+fn mmu_with_short_descriptors() {
+    let r = run("mmu_short");
+    assert_lines(
+        "mmu_short",
+        &r.uart,
+        &[
+            "dacr 00000031",
+            "  identity sees 11112222",
+            "ats1cuw 80002000 par 0000001f",
+            "ats1cpr a0000000 par 00000013",
+            "ats1cpr 80006000 par 0000000f",
+            "  -> 0000002a",
+            "  -> 70000001",
+        ],
+    );
+    for fault in [
+        "  data abort dfsr 00000805 dfar 90000020 ",
+        "  data abort dfsr 00000007 dfar 80006000 ",
+        "  data abort dfsr 0000080f dfar 80003004 ",
+        "  data abort dfsr 0000000f dfar 80007004 ",
+        "  data abort dfsr 00000019 dfar a0000000 ",
+        "  data abort dfsr 0000001b dfar 80100000 ",
+        "  data abort dfsr 0000002d dfar b0",
+        "  data abort dfsr 00000006 dfar 80008004 ",
+        "  prefetch abort ifsr 0000000f ifar 80004000 lr 80004004",
+        "  prefetch abort ifsr 00000005 ifar 90000000 lr 90000004",
+    ] {
+        assert!(r.uart.contains(fault), "no {fault:?} in:\n{}", r.uart);
+    }
+    // Alignment checking with SCTLR.A set: LDR, LDRH, LDRT and STR fault.
+    assert_eq!(
+        r.uart.matches("  data abort dfsr 00000001 dfar ").count(),
+        3,
+        "{}",
+        r.uart
+    );
+    assert_eq!(
+        r.uart.matches("  data abort dfsr 00000801 dfar ").count(),
+        1,
+        "{}",
+        r.uart
+    );
+}
+
+#[test]
+fn mmu_with_long_descriptors() {
+    let r = run("mmu_lpae");
+    assert_lines(
+        "mmu_lpae",
+        &r.uart,
+        &[
+            "ttbcr 80800000",
+            "mair0 0044ff00",
+            "  identity sees 11112222",
+            "ats1cpr 80c12345 par 00000000:40012800",
+            "ats1cpw 80600000 par 0000081f",
+            "ats1cpr c0000000 par 0000080b",
+            "  -> 70000001",
+        ],
+    );
+    for fault in [
+        "  data abort dfsr 00000205 dfar c0000040 ",
+        "  data abort dfsr 00000206 dfar 80400010 ",
+        "  data abort dfsr 00000207 dfar 80006010 ",
+        "  data abort dfsr 0000020a dfar 80200020 ",
+        "  data abort dfsr 00000a0b dfar 80002020 ",
+        "  data abort dfsr 00000a0f dfar 80600004 ",
+        "  prefetch abort ifsr 0000020f ifar 80805000 ",
+        "  prefetch abort ifsr 0000020f ifar 80007000 ",
+        "  data abort dfsr 00000221 dfar ",
+    ] {
+        assert!(r.uart.contains(fault), "no {fault:?} in:\n{}", r.uart);
+    }
+}
+
+#[test]
+fn user_mode_and_the_exceptions_around_it() {
+    let r = run("user_mode");
+    assert_lines(
+        "user_mode",
+        &r.uart,
+        &[
+            "in user mode",
+            "svc 00000055 spsr 600000d0",
+            "  r0 after svc 00000056",
+            "svc 00000056 spsr f00000d0",
+            "  tpidruro 12345678",
+            "  tpidrurw cafef00d",
+            "  cntfrq 03b9aca0",
+            "  read 600df00d",
+            "  user sp moved by 00000100",
+            "svc 00123456 spsr 600000d0",
+            "back in mode 00000013",
+            "tpidrurw seen from pl1 cafef00d",
+        ],
+    );
+    // CNTKCTL decides whether the same code may read the counter.
+    assert_eq!(r.uart.matches("  cntvct not read\n").count(), 2);
+    assert_eq!(r.uart.matches("  cntvct read\n").count(), 1);
+    assert!(r.uart.contains("undefined ee010f10 at "), "{}", r.uart);
+    assert!(
+        r.uart.contains("data abort dfsr 0000080d dfar "),
+        "{}",
+        r.uart
+    );
+}
+
+/// The exception and interrupt trace of a `lockstep run -d int`.
+fn interrupt_trace(elf: &Path, exec: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .arg("run")
+        .arg("--kernel")
+        .arg(elf)
+        .args(["--semihosting", "--no-input", "--exec", exec, "-d", "int"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run lockstep");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{exec}: {err}");
+    err.lines()
+        .filter(|l| l.starts_with("Taking "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Interrupts are taken at the same instruction count and PC under the
+/// interpreter, the JIT and tiered execution, including one that arrives
+/// in the middle of a busy loop rather than at a WFI.
+#[test]
+fn timer_interrupts_are_taken_at_the_same_instruction_in_every_mode() {
+    let elf = common::guest("timer_irq");
+    let interp = interrupt_trace(&elf, "interp");
+    let irqs = interp
+        .iter()
+        .filter(|l| l.starts_with("Taking interrupt 6 [irq] at icount "))
+        .count();
+    assert_eq!(irqs, 10, "{interp:#?}");
+    for exec in ["jit", "tiered"] {
+        assert_eq!(
+            interrupt_trace(&elf, exec),
+            interp,
+            "{exec} and interp take interrupts at different points"
+        );
+    }
+}
