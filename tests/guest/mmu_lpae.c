@@ -7,7 +7,8 @@
    with the access flag clear, an invalid entry, the same level-3 table
    under APTable and XNTable restrictions, and a good 2 MiB block. Level 3:
    4 KiB pages (an alias, access flag clear, PL1 read-only, XN, PXN,
-   read-only at every level, PL1 only, unmapped).
+   read-only at every level, PL1 only, unmapped). Then code under a
+   changed mapping, and TTBR0/TTBR1 split by T0SZ/T1SZ with EPD1.
 
    The handlers print DFSR/IFSR in the long format (LPAE bit, STATUS) and
    DFAR/IFAR, and go on after the faulting instruction. PAR is read as 64
@@ -70,6 +71,7 @@
 #define VBLOCK(n) (VBASE + (n) * 0x200000u)
 
 static u64 l1[4] __attribute__((aligned(32)));
+static u64 l1hi[2] __attribute__((aligned(32))); /* TTBR1 with T1SZ = 1 */
 static u64 l2[512] __attribute__((aligned(4096)));
 static u64 l3[512] __attribute__((aligned(4096)));
 static u32 pages[8][1024] __attribute__((aligned(4096)));
@@ -249,6 +251,10 @@ int main(void) {
         for (u32 i = 0; i < 1024; i++) pages[n][i] = (n << 28) | i;
     pages[4][0] = 0xe3a0002a; /* mov r0, #42 */
     pages[4][1] = 0xe12fff1e; /* bx lr */
+    pages[4][1022] = 0xe3a00007; /* mov r0, #7 at the page's end */
+    pages[4][1023] = 0xe2800001; /* add r0, r0, #1 */
+    pages[7][0] = 0xe3a0002b;    /* mov r0, #43 */
+    pages[7][1] = 0xe12fff1e;
 
     l1[0] = L1BLOCK(0x00000000, ATTR_DEVICE, AP_PL1) | XN | PXN;
     l1[1] = L1BLOCK(0x40000000, ATTR_NORMAL, AP_RW);
@@ -339,6 +345,9 @@ int main(void) {
     call_at("pxn page", VPAGE(7));
     call_at("xntable", VBLOCK(4) + 0x5000);
     call_at("level1 invalid", 0xc0000000);
+    /* Running off the end of a page into an invalid one: the two
+       instructions before the boundary complete (r0 = 8). */
+    call_at("end of page before a hole", VPAGE(5) + 0xff8);
 
     /* Alignment. */
     SCTLR_W(SCTLR_R() | SCTLR_A);
@@ -376,6 +385,34 @@ int main(void) {
     read_at("page0 back", VPAGE(0) + 4);
     read_at("level3 af=1", VPAGE(2) + 0x20);
     read_at("level2 now mapped", VBLOCK(2) + (pa(&pages[3][9]) - 0x40000000));
+
+    /* Code under a changed mapping. */
+    call_at("page5 again", VPAGE(5));
+    l3[5] = PAGE(pa(pages[7]), AP_RW, 1);
+    DSB();
+    TLBIMVA(VPAGE(5));
+    MCR(c7, 0, c5, 0, 0);
+    call_at("page5 remapped", VPAGE(5));
+
+    /* T0SZ = T1SZ = 1: TTBR0 translates the low 2 GiB (its level-1 table
+       has two entries), TTBR1 the high 2 GiB; then EPD1 makes TTBR1
+       walks fault at level 1. */
+    l1hi[0] = TABLE(pa(l2));
+    l1hi[1] = 0;
+    DSB();
+    MCRR(1, c2, (u64)pa(l1hi));
+    MCR(c2, 0, c0, 2, 0x80010001); /* EAE, T1SZ = 1, T0SZ = 1 */
+    TLBIALL();
+    say("ttbcr ", MRC(c2, 0, c0, 2));
+    read_at("ttbr1 page0", VPAGE(0) + 4);
+    read_at("ttbr1 upper half", 0xc0000000);
+    read_at("ttbr0 side", pa(&pages[3][3]));
+    MCR(c2, 0, c0, 2, 0x80810001); /* EPD1 */
+    TLBIALL();
+    read_at("ttbr1 with epd1", VPAGE(0) + 4);
+    ATS("ats1cpr", 0, VPAGE(0));
+    MCR(c2, 0, c0, 2, 0x80800000);
+    TLBIALL();
 
     SCTLR_W(SCTLR_R() & ~SCTLR_M);
     MCR(c2, 0, c0, 2, 0);

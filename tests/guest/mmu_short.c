@@ -7,8 +7,9 @@
    every kind (translation, permission, domain, execute-never, alignment,
    access flag) whose handlers print DFSR/DFAR or IFSR/IFAR and go on after
    the faulting instruction, address translations (ATS1C**) printed from
-   PAR, LDRT/STRT with PL0 permissions, and descriptor changes made visible
-   by TLBIMVA and TLBIALL.
+   PAR, LDRT/STRT with PL0 permissions, descriptor changes made visible
+   by TLBIMVA and TLBIALL (for data and for code), non-global pages under
+   two ASIDs, the TTBR0/TTBR1 split, a large page and a supersection.
 
    Fields the architecture leaves UNKNOWN are masked before printing: the
    DFSR domain field of alignment and first-level translation faults, the
@@ -33,6 +34,9 @@
 #define DACR_W(v) MCR(c3, 0, c0, 0, v)
 #define TLBIALL() MCR(c8, 0, c7, 0, 0)
 #define TLBIMVA(va) MCR(c8, 0, c7, 1, va)
+#define ICIALLU() MCR(c7, 0, c5, 0, 0)
+#define CONTEXTIDR_W(v) MCR(c13, 0, c0, 1, v)
+#define TTBCR_W(v) MCR(c2, 0, c0, 2, v)
 #define PAR() MRC(c7, 0, c4, 0)
 
 #define SCTLR_M (1u << 0)
@@ -63,7 +67,8 @@
 
 static u32 l1[4096] __attribute__((aligned(16384)));
 static u32 l2[256] __attribute__((aligned(1024)));
-static u32 pages[8][1024] __attribute__((aligned(4096)));
+static u32 pages[12][1024] __attribute__((aligned(4096)));
+static u32 l1b[4096] __attribute__((aligned(16384))); /* TTBR1's table */
 static u32 abt_stack[512] __attribute__((aligned(8)));
 static u32 und_stack[256] __attribute__((aligned(8)));
 
@@ -130,6 +135,26 @@ __asm__(
     "   movt r0, #0xbad0\n"
     "   ldrt r0, [r1]\n"
     "   bx lr\n"
+    /* u32 probe_ldrd(u32 va), probe_ldm(u32 va): the sum of the two
+       words loaded, or 0xbad0bad0 if the load faulted */
+    "probe_ldrd:\n"
+    "   push {r4, r5}\n"
+    "   movw r4, #0xbad0\n"
+    "   movt r4, #0xbad0\n"
+    "   mov r5, #0\n"
+    "   ldrd r4, r5, [r0]\n"
+    "   add r0, r4, r5\n"
+    "   pop {r4, r5}\n"
+    "   bx lr\n"
+    "probe_ldm:\n"
+    "   push {r4, r5}\n"
+    "   movw r4, #0xbad0\n"
+    "   movt r4, #0xbad0\n"
+    "   mov r5, #0\n"
+    "   ldm r0, {r4, r5}\n"
+    "   add r0, r4, r5\n"
+    "   pop {r4, r5}\n"
+    "   bx lr\n"
     "probe_strt:\n"
     "   strt r1, [r0]\n"
     "   bx lr\n"
@@ -148,6 +173,8 @@ __asm__(
 extern char vectors[];
 u32 probe_read(u32 va);
 u32 probe_read16(u32 va);
+u32 probe_ldrd(u32 va);
+u32 probe_ldm(u32 va);
 void probe_write(u32 va, u32 v);
 u32 probe_ldrt(u32 va);
 void probe_strt(u32 va, u32 v);
@@ -207,14 +234,16 @@ static void write_at(const char *what, u32 va, u32 v) {
     if (aborts == before) uart_puts("  -> ok\n");
 }
 
-/* PAR after a translation: on success the PA and F, on failure F and FS. */
+/* PAR after a translation: on success the PA, SS and F (for a
+   supersection PAR[31:24] is PA[31:24], PAR[23:16] PA[39:32], PAR[15:12]
+   zero); on failure F and FS. */
 static void show_par(const char *what, u32 va) {
     u32 par = PAR();
     uart_puts(what);
     uart_putc(' ');
     put_hex(va);
     uart_puts(" par ");
-    put_hex(par & 1 ? par & 0x7f : par & 0xfffff001);
+    put_hex(par & 1 ? par & 0x7f : par & 0xfffff003);
     uart_putc('\n');
 }
 #define ATS(name, op2, va)                                                      \
@@ -235,11 +264,17 @@ int main(void) {
                      : "r2", "memory");
 
     /* Physical pages: page n holds 0xn000_0000 + word index. */
-    for (u32 n = 0; n < 8; n++)
+    for (u32 n = 0; n < 12; n++)
         for (u32 i = 0; i < 1024; i++) pages[n][i] = (n << 28) | i;
     /* Page 4 holds code: mov r0, #42; bx lr. */
     pages[4][0] = 0xe3a0002a;
     pages[4][1] = 0xe12fff1e;
+    /* At its end: mov r0, #7; add r0, r0, #1; then the next page. */
+    pages[4][1022] = 0xe3a00007;
+    pages[4][1023] = 0xe2800001;
+    /* Page 8: mov r0, #43; bx lr. */
+    pages[8][0] = 0xe3a0002b;
+    pages[8][1] = 0xe12fff1e;
 
     /* First level. */
     for (u32 mb = 0x400; mb < 0x480; mb++)
@@ -330,6 +365,10 @@ int main(void) {
     say("  -> ", call_guarded(VPAGE(4)));
     uart_puts("call unmapped\n");
     say("  -> ", call_guarded(0x90000000));
+    /* Code running off the end of an executable page into an unmapped
+       one: the instructions before the boundary complete (r0 = 8). */
+    uart_puts("call end of page before a hole\n");
+    say("  -> ", call_guarded(VPAGE(5) + 0xff8));
 
     /* Alignment: misaligned LDR, LDRH, STR and LDRT work with SCTLR.A
        clear and fault with it set. */
@@ -360,6 +399,21 @@ int main(void) {
         mask_domain = 0;
         say("  words ", pages[0][8]);
         say("        ", pages[0][9]);
+        /* LDRD and LDM need word alignment whatever SCTLR.A says. */
+        uart_puts("ldrd at 4 mod 8");
+        uart_puts(tag);
+        uart_putc('\n');
+        say("  -> ", probe_ldrd(pa(&pages[0][5])));
+        uart_puts("misaligned ldrd");
+        uart_puts(tag);
+        uart_putc('\n');
+        mask_domain = 1;
+        say("  -> ", probe_ldrd(pa(&pages[0][5]) + 2));
+        uart_puts("misaligned ldm");
+        uart_puts(tag);
+        uart_putc('\n');
+        mask_domain = 1;
+        say("  -> ", probe_ldm(pa(&pages[0][5]) + 2));
     }
     SCTLR_W(SCTLR_R() & ~SCTLR_A);
 
@@ -389,6 +443,69 @@ int main(void) {
     TLBIALL();
     read_at("page6 now mapped", VPAGE(6) + 4);
     read_at("page0 back", VPAGE(0) + 4);
+
+    /* Code under a changed mapping: the same virtual address now leads
+       to other code; then that code is rewritten through its identity
+       mapping (another virtual address of the same physical page). */
+    uart_puts("call page5 again\n");
+    say("  -> ", call_guarded(VPAGE(5)));
+    l2[5] = PAGE(pa(pages[8]), AP_FULL, 0);
+    DSB();
+    TLBIMVA(VPAGE(5));
+    ICIALLU();
+    uart_puts("call page5 remapped\n");
+    say("  -> ", call_guarded(VPAGE(5)));
+    pages[8][0] = 0xe3a0002c; /* mov r0, #44 */
+    DSB();
+    ICIALLU();
+    uart_puts("call page5 rewritten\n");
+    say("  -> ", call_guarded(VPAGE(5)));
+
+    /* ASIDs: a non-global page read under ASID 1, its descriptor changed
+       without TLB maintenance, then read under ASID 2, which cannot hit
+       the old entry. (Going back to ASID 1 could find either: not
+       printed.) */
+    l2[9] = PAGE(pa(pages[9]), AP_FULL, 0) | (1u << 11); /* nG */
+    DSB();
+    TLBIALL();
+    CONTEXTIDR_W(1);
+    read_at("asid 1 ng page", VPAGE(9) + 4);
+    l2[9] = PAGE(pa(pages[10]), AP_FULL, 0) | (1u << 11);
+    DSB();
+    CONTEXTIDR_W(2);
+    read_at("asid 2 ng page", VPAGE(9) + 4);
+    CONTEXTIDR_W(0);
+    TLBIALL();
+
+    /* TTBCR.N = 1: TTBR0 translates the low 2 GiB, TTBR1 the high 2 GiB.
+       (PD0/PD1 are not tried: without the Security Extensions they are
+       UNK/SBZP, and QEMU ignores them.) */
+    l1b[0x800] = SECT(0x40100000, AP_FULL, 0, 0, S_NORMAL);
+    DSB();
+    MCR(c2, 0, c0, 1, pa(l1b)); /* TTBR1 */
+    TTBCR_W(1);
+    TLBIALL();
+    say("ttbcr ", MRC(c2, 0, c0, 2));
+    u32 off3 = pa(&pages[3][3]) - 0x40100000;
+    read_at("ttbr1 section", 0x80000000 + off3);
+    read_at("ttbr0 side", pa(&pages[3][3]));
+    ATS("ats1cpr", 0, 0x80000000 + off3);
+    TTBCR_W(0);
+    TLBIALL();
+    read_at("n=0 again", VPAGE(0) + 4);
+
+    /* A 64 KiB large page and a 16 MiB supersection. */
+    *(volatile u32 *)0x4021a5a4 = 0x1a5a4;
+    for (u32 i = 16; i < 32; i++)
+        l2[i] = 0x40210000u | (3u << 4) | (1u << 12) | (1u << 3) | (1u << 2) | 1u;
+    for (u32 i = 0xc00; i < 0xc10; i++)
+        l1[i] = 0x40000000u | (1u << 18) | (3u << 10) | S_NORMAL | 2u;
+    DSB();
+    TLBIALL();
+    read_at("large page", 0x8001a5a4);
+    read_at("supersection", 0xc021a5a4);
+    ATS("ats1cpr", 0, 0x8001a5a4);
+    ATS("ats1cpr", 0, 0xc021a5a4);
 
     /* The access flag model: with SCTLR.AFE, AP[0] is the access flag. */
     SCTLR_W(SCTLR_R() | SCTLR_AFE);

@@ -84,16 +84,23 @@ __asm__(
     "   b .\n"          /* data abort */
     "   b .\n"
     "   b irq_entry\n"
-    "   b .\n"          /* fiq */
+    "   b fiq_entry\n"
     "irq_entry:\n"
     "   push {r0-r3, r12, lr}\n"
     "   bl irq_handler\n"
+    "   pop {r0-r3, r12, lr}\n"
+    "   subs pc, lr, #4\n"
+    "fiq_entry:\n"
+    "   push {r0-r3, r12, lr}\n"
+    "   bl fiq_handler\n"
     "   pop {r0-r3, r12, lr}\n"
     "   subs pc, lr, #4\n");
 
 extern char vectors[];
 
 static u32 irq_stack[512] __attribute__((aligned(8)));
+static u32 fiq_stack[512] __attribute__((aligned(8)));
+static volatile u32 fiq_count;
 
 static volatile u32 irq_count;
 static volatile u32 rearm;           /* virtual-timer re-arms left */
@@ -184,13 +191,36 @@ void irq_handler(void) {
     GICC(GICC_EOIR) = iar;
 }
 
+/* Group 0 interrupts come as FIQs while GICC_CTLR.FIQEn is set. */
+void fiq_handler(void) {
+    u32 iar = GICC(GICC_IAR);
+    u32 id = iar & 0x3ff;
+    u32 spsr;
+    __asm__ volatile("mrs %0, spsr" : "=r"(spsr));
+    uart_puts("fiq ");
+    put_dec(id);
+    uart_puts(" from mode ");
+    put_hex(spsr & 0x1f);
+    if (id == VTIMER) {
+        uart_puts(" ctl ");
+        put_hex(CNTV_CTL_R());
+        CNTV_CTL_W(0);
+    }
+    uart_putc('\n');
+    fiq_count++;
+    GICC(GICC_EOIR) = iar;
+}
+
 int main(void) {
     u32 base;
     MCR(c12, 0, c0, 0, (u32)vectors); /* VBAR */
     __asm__ volatile("mrs r2, cpsr\n\t"
                      "msr cpsr_c, #0xd2\n\t" /* IRQ mode, IRQ/FIQ masked */
                      "mov sp, %0\n\t"
-                     "msr cpsr_c, r2" ::"r"(&irq_stack[512])
+                     "msr cpsr_c, #0xd1\n\t" /* FIQ mode */
+                     "mov sp, %1\n\t"
+                     "msr cpsr_c, r2" ::"r"(&irq_stack[512]),
+                     "r"(&fiq_stack[512])
                      : "r2", "memory");
 
     say("cntfrq ", MRC(c14, 0, c0, 0));
@@ -321,6 +351,18 @@ int main(void) {
                          : "memory");
         say_yes("taken at unmask ", after == base + 1);
     }
+
+    /* 8. With FIQEn the same timer interrupt (group 0) comes as an FIQ;
+       IRQs stay masked meanwhile. */
+    uart_puts("phase 8: fiq\n");
+    GICC(GICC_CTLR) = 1 | (1u << 3);
+    CNTV_TVAL_W(DELTA);
+    CNTV_CTL_W(1);
+    while (fiq_count == 0) {
+        __asm__ volatile("dsb\n\twfi\n\tcpsie f\n\tisb\n\tcpsid f" ::: "memory");
+    }
+    GICC(GICC_CTLR) = 1;
+    say("fiqs ", fiq_count);
 
     uart_puts("order");
     for (u32 i = 0; i < irq_count && i < 16; i++) {

@@ -9,7 +9,9 @@
    thread ID registers (TPIDRURO readable, not writable; TPIDRURW both),
    the generic timer as CNTKCTL allows, loads and stores against PL1-only
    and PL0-read-only sections (data aborts, handled with SRS/RFE), BKPT,
-   the semihosting immediate (a plain SVC from User mode), an SVC whose
+   the semihosting immediate (a plain SVC from User mode), a timer
+   interrupt taken from a loop in User mode (saved with SRS onto the SVC
+   stack, returned from with RFE), an SVC whose
    handler moves the User stack pointer, and finally an SVC whose handler
    returns to SVC mode. Back in SVC mode, LDRT/STRT use PL0 permissions.
 
@@ -44,8 +46,10 @@
 static u32 l1[4096] __attribute__((aligned(16384)));
 static u32 abt_stack[512] __attribute__((aligned(8)));
 static u32 und_stack[512] __attribute__((aligned(8)));
+static u32 irq_stack[64] __attribute__((aligned(8)));
 u32 usr_stack[512] __attribute__((aligned(8)));
 volatile u32 magic = 0x600df00d;
+volatile u32 irq_seen;
 u32 user_ro_addr, user_priv_addr;
 
 /* The frame the SVC handler builds: User r0-r14, the SPSR, LR_svc. */
@@ -65,8 +69,20 @@ __asm__(
     "   b pabt_entry\n"
     "   b dabt_entry\n"
     "   b .\n"
+    "   b irq_entry\n"
     "   b .\n"
-    "   b .\n"
+
+    /* IRQ: save the return state on the SVC stack (SRS to another mode),
+       handle it in SVC mode, return with RFE, as Linux does. */
+    "irq_entry:\n"
+    "   sub lr, lr, #4\n"
+    "   srsdb sp!, #0x13\n"
+    "   cps #0x13\n"
+    "   push {r0-r3, r12, lr}\n"
+    "   ldr r0, [sp, #28]\n"         /* the SPSR */
+    "   bl irq_handler\n"
+    "   pop {r0-r3, r12, lr}\n"
+    "   rfeia sp!\n"
 
     /* SVC: the User registers go to the frame with STM (User registers);
        the handler may change them (r0, sp) and the SPSR. */
@@ -127,7 +143,7 @@ __asm__(
     "   push {r1}\n"
     "   ldm sp, {sp}^\n"              /* the User stack pointer */
     "   add sp, sp, #4\n"
-    "   mov r2, #0xd0\n"              /* User, IRQ and FIQ masked */
+    "   mov r2, #0x50\n"              /* User, FIQ masked */
     "   msr spsr_cxsf, r2\n"
     "   mov lr, r0\n"
     "   movs pc, lr\n"
@@ -196,6 +212,12 @@ __asm__(
     "   bl say\n"
     "   bkpt #0x21\n"
     "   svc #0x123456\n"               /* not semihosting in User mode */
+    /* An interrupt taken from User mode in the middle of a loop. */
+    "   svc #0x30\n"
+    "   ldr r1, =irq_seen\n"
+    "1: ldr r0, [r1]\n"
+    "   cmp r0, #0\n"
+    "   beq 1b\n"
     "   svc #0xff\n"
     /* Now in SVC mode, on the stack enter_user left. */
     "   mrs r1, cpsr\n"
@@ -299,11 +321,33 @@ u32 svc_handler(struct svc_frame *f, u32 ret) {
     case 0x07:
         f->r[13] -= 0x100;
         break;
+    case 0x30: /* the virtual timer, PPI 27, through the GIC */
+        *(volatile u32 *)0x08000000 = 1;             /* GICD_CTLR */
+        *(volatile u32 *)0x08000100 = 1u << 27;      /* GICD_ISENABLER0 */
+        *(volatile u32 *)0x08010004 = 0xf0;          /* GICC_PMR */
+        *(volatile u32 *)0x08010000 = 1;             /* GICC_CTLR */
+        MCR(c14, 0, c3, 0, 10000);                   /* CNTV_TVAL */
+        MCR(c14, 0, c3, 1, 1);                       /* CNTV_CTL */
+        break;
     case 0xff:
         f->spsr = (f->spsr & ~0x1fu) | 0x13; /* return in SVC mode */
         break;
     }
     return 0;
+}
+
+void irq_handler(u32 spsr) {
+    u32 iar = *(volatile u32 *)0x0801000c; /* GICC_IAR */
+    uart_puts("irq ");
+    put_hex(iar & 0x3ff);
+    /* Where in the loop the interrupt lands depends on timing under QEMU,
+       and so do the flags: only the mode and masks are printed. */
+    uart_puts(" spsr mode and masks ");
+    put_hex(spsr & 0x1ff);
+    uart_putc('\n');
+    MCR(c14, 0, c3, 1, 0); /* CNTV_CTL: off */
+    irq_seen = 1;
+    *(volatile u32 *)0x08010010 = iar; /* GICC_EOIR */
 }
 
 void und_handler(u32 *frame) {
@@ -350,12 +394,15 @@ int main(void) {
                      "mov sp, %0\n\t"
                      "msr cpsr_c, #0xdb\n\t"
                      "mov sp, %1\n\t"
+                     "msr cpsr_c, #0xd2\n\t"
+                     "mov sp, %2\n\t"
                      "msr cpsr_c, r2" ::"r"(&abt_stack[512]),
-                     "r"(&und_stack[512])
+                     "r"(&und_stack[512]), "r"(&irq_stack[64])
                      : "r2", "memory");
 
     for (u32 mb = 0x400; mb < 0x480; mb++) l1[mb] = SECT(mb << 20, AP_FULL, 0, S_NORMAL);
     l1[0x090] = SECT(0x09000000, AP_FULL, 1, S_DEVICE);
+    l1[0x080] = SECT(0x08000000, AP_PRIV, 1, S_DEVICE); /* the GIC */
     l1[PRIV_ALIAS >> 20] = SECT(0x40100000, AP_PRIV, 0, S_NORMAL);
     l1[RO_ALIAS >> 20] = SECT(0x40100000, AP_USER_RO, 0, S_NORMAL);
     user_priv_addr = PRIV_ALIAS + ((u32)&magic - 0x40100000);
