@@ -78,8 +78,9 @@ fn timer_interrupts_through_the_gic() {
             "hppir 0000001b",
             "taken at unmask yes",
             "irq 5 src 0 active yes rpr 00000090",
-            "order 27 27 27 30 27 30 27 5 27 27",
+            "order 27 27 27 30 27 30 27 5 27 27 27",
             "fiq 27 from mode 00000013 ctl 00000005",
+            "  after eoir: active yes rpr 000000ff, after dir: active no",
         ],
     );
 }
@@ -107,6 +108,7 @@ fn mmu_with_short_descriptors() {
         ],
     );
     for fault in [
+        "  data abort dfsr 00000008 dfar 08050000 ",
         "  data abort dfsr 00000805 dfar 90000020 ",
         "  data abort dfsr 00000007 dfar 80006000 ",
         "  data abort dfsr 0000080f dfar 80003004 ",
@@ -155,6 +157,7 @@ fn mmu_with_long_descriptors() {
         ],
     );
     for fault in [
+        "  data abort dfsr 00000210 dfar 08050000 ",
         "  data abort dfsr 00000205 dfar c0000040 ",
         "  data abort dfsr 00000206 dfar 80400010 ",
         "  data abort dfsr 00000207 dfar 80006010 ",
@@ -238,7 +241,7 @@ fn exceptions_and_interrupts_are_taken_at_the_same_instruction_in_every_mode() {
             "timer_irq" => {
                 assert_eq!(
                     count("Taking interrupt 6 [irq] at icount "),
-                    10,
+                    11,
                     "{interp:#?}"
                 );
                 assert_eq!(

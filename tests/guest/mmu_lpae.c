@@ -74,7 +74,7 @@ static u64 l1[4] __attribute__((aligned(32)));
 static u64 l1hi[2] __attribute__((aligned(32))); /* TTBR1 with T1SZ = 1 */
 static u64 l2[512] __attribute__((aligned(4096)));
 static u64 l3[512] __attribute__((aligned(4096)));
-static u32 pages[8][1024] __attribute__((aligned(4096)));
+static u32 pages[9][1024] __attribute__((aligned(4096)));
 static u32 abt_stack[512] __attribute__((aligned(8)));
 static u32 und_stack[256] __attribute__((aligned(8)));
 
@@ -163,7 +163,7 @@ static void say(const char *label, u32 v) {
 void dabt_report(u32 dfsr, u32 dfar, u32 lr) {
     aborts++;
     uart_puts("  data abort dfsr ");
-    put_hex(dfsr & 0x3a3f); /* CM, ExT, WnR, LPAE, STATUS */
+    put_hex(dfsr & 0x2a3f); /* CM, WnR, LPAE, STATUS; not ExT (IMP DEF) */
     uart_puts(" dfar ");
     put_hex(dfar);
     uart_puts(" lr ");
@@ -247,14 +247,14 @@ int main(void) {
                      "r"(&und_stack[256])
                      : "r2", "memory");
 
-    for (u32 n = 0; n < 8; n++)
+    for (u32 n = 0; n < 9; n++)
         for (u32 i = 0; i < 1024; i++) pages[n][i] = (n << 28) | i;
     pages[4][0] = 0xe3a0002a; /* mov r0, #42 */
     pages[4][1] = 0xe12fff1e; /* bx lr */
     pages[4][1022] = 0xe3a00007; /* mov r0, #7 at the page's end */
     pages[4][1023] = 0xe2800001; /* add r0, r0, #1 */
-    pages[7][0] = 0xe3a0002b;    /* mov r0, #43 */
-    pages[7][1] = 0xe12fff1e;
+    pages[8][0] = 0xe3a0002b;    /* mov r0, #43 */
+    pages[8][1] = 0xe12fff1e;
 
     l1[0] = L1BLOCK(0x00000000, ATTR_DEVICE, AP_PL1) | XN | PXN;
     l1[1] = L1BLOCK(0x40000000, ATTR_NORMAL, AP_RW);
@@ -309,6 +309,9 @@ int main(void) {
     say("  identity sees ", pages[1][3]);
     read_at("page0", VPAGE(0) + 4);
     read_at("2m block", VBLOCK(6) + (pa(&pages[3][7]) - 0x40000000));
+
+    /* Nothing at this physical address: a synchronous external abort. */
+    read_at("physical hole", 0x08050000);
 
     /* Translation faults at levels 1, 2 and 3. */
     read_at("level1 invalid", 0xc0000040);
@@ -388,7 +391,7 @@ int main(void) {
 
     /* Code under a changed mapping. */
     call_at("page5 again", VPAGE(5));
-    l3[5] = PAGE(pa(pages[7]), AP_RW, 1);
+    l3[5] = PAGE(pa(pages[8]), AP_RW, 1);
     DSB();
     TLBIMVA(VPAGE(5));
     MCR(c7, 0, c5, 0, 0);

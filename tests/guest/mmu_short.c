@@ -12,7 +12,8 @@
    two ASIDs, the TTBR0/TTBR1 split, a large page and a supersection.
 
    Fields the architecture leaves UNKNOWN are masked before printing: the
-   DFSR domain field of alignment and first-level translation faults, the
+   DFSR domain field of alignment and first-level translation faults,
+   DFSR.ExT (the external abort type is IMPLEMENTATION DEFINED), the
    PAR attribute bits (IMPLEMENTATION DEFINED), IFSR's reserved bits. */
 #include "guest.h"
 
@@ -188,7 +189,7 @@ static void say(const char *label, u32 v) {
 
 void dabt_report(u32 dfsr, u32 dfar, u32 lr) {
     aborts++;
-    dfsr &= 0x3cff; /* CM, ExT, WnR, FS[4], domain, FS[3:0] */
+    dfsr &= 0x2cff; /* CM, WnR, FS[4], domain, FS[3:0]; not ExT */
     if (mask_domain) dfsr &= ~0xf0u;
     mask_domain = 0;
     uart_puts("  data abort dfsr ");
@@ -280,6 +281,7 @@ int main(void) {
     for (u32 mb = 0x400; mb < 0x480; mb++)
         l1[mb] = SECT(mb << 20, AP_FULL, 0, 0, S_NORMAL);
     l1[0x090] = SECT(0x09000000, AP_FULL, 0, 1, S_DEVICE);
+    l1[0x080] = SECT(0x08000000, AP_FULL, 0, 1, S_DEVICE); /* GIC, a hole */
     l1[VBASE >> 20] = TABLE(pa(l2), 0);
     l1[(VBASE >> 20) + 1] = TABLE(pa(l2), 1); /* same pages, domain 1 */
     /* 0x90000000: no entry (translation fault). */
@@ -318,6 +320,11 @@ int main(void) {
     write_at("alias", VPAGE(1) + 12, 0x11112222);
     say("  identity sees ", pages[1][3]);
     read_at("page0", VPAGE(0) + 4);
+
+    /* Nothing at this physical address (between the GIC's frames): a
+       synchronous external abort. (DFSR.ExT, the external abort type, is
+       IMPLEMENTATION DEFINED: masked.) */
+    read_at("physical hole", 0x08050000);
 
     /* Translation faults: first level (0x90000000) and second level. */
     mask_domain = 1;

@@ -28,6 +28,7 @@
 #define GICC_EOIR 0x10
 #define GICC_RPR 0x14
 #define GICC_HPPIR 0x18
+#define GICC_DIR 0x1000
 
 #define VTIMER 27
 #define PTIMER 30
@@ -106,6 +107,7 @@ static volatile u32 irq_count;
 static volatile u32 rearm;           /* virtual-timer re-arms left */
 static volatile u32 ids[16];
 static volatile u32 restore_pmr;     /* handler of PPI 30 lowers the mask */
+static volatile u32 split_eoi;       /* GICC_CTLR.EOImode: EOIR, then DIR */
 
 static void say(const char *label, u32 v) {
     uart_puts(label);
@@ -189,6 +191,17 @@ void irq_handler(void) {
     if (irq_count < 16) ids[irq_count] = id;
     irq_count++;
     GICC(GICC_EOIR) = iar;
+    if (split_eoi) {
+        /* EOIR only dropped the running priority. */
+        uart_puts("  after eoir: active ");
+        uart_puts(yes(GICD(GICD_ISACTIVER0) & (1u << id)));
+        uart_puts(" rpr ");
+        put_hex(GICC(GICC_RPR) & 0xff);
+        GICC(GICC_DIR) = iar;
+        uart_puts(", after dir: active ");
+        uart_puts(yes(GICD(GICD_ISACTIVER0) & (1u << id)));
+        uart_putc('\n');
+    }
 }
 
 /* Group 0 interrupts come as FIQs while GICC_CTLR.FIQEn is set. */
@@ -235,6 +248,8 @@ int main(void) {
     prio[PTIMER] = 0x80;
     prio[SGI] = 0x90;
     say("prio27 ", prio[VTIMER]);
+    /* (GICD_ITARGETSR is not printed: a one-CPU GIC may make it RAZ/WI,
+       as QEMU does, or show the one CPU, as Lockstep does.) */
     GICD(GICD_ISENABLER0) = (1u << VTIMER) | (1u << PTIMER) | (1u << SGI);
     say("enabled ", GICD(GICD_ISENABLER0) & ((1u << VTIMER) | (1u << PTIMER) | (1u << SGI)));
     /* CPU interface: let everything above priority 0xf0 through. */
@@ -364,6 +379,17 @@ int main(void) {
     GICC(GICC_CTLR) = 1;
     say("fiqs ", fiq_count);
 
+    /* 9. GICC_CTLR.EOImode: EOIR drops the priority, GICC_DIR
+       deactivates. */
+    uart_puts("phase 9: eoimode\n");
+    GICC(GICC_CTLR) = 1 | (1u << 9);
+    split_eoi = 1;
+    CNTV_TVAL_W(DELTA);
+    CNTV_CTL_W(1);
+    wait_for(irq_count + 1);
+    split_eoi = 0;
+    GICC(GICC_CTLR) = 1;
+
     uart_puts("order");
     for (u32 i = 0; i < irq_count && i < 16; i++) {
         uart_putc(' ');
@@ -372,5 +398,5 @@ int main(void) {
     uart_putc('\n');
     say("total ", irq_count);
     semi_write0("timer_irq done\n");
-    return irq_count == 10 ? 0 : 1;
+    return irq_count == 11 ? 0 : 1;
 }
