@@ -41,6 +41,28 @@ pub struct CompiledBlock {
     slots: Box<[AtomicU64; 2]>,
 }
 
+// SAFETY: the code pointer names immutable machine code in an arena that
+// outlives every block compiled into it (the engine drops all blocks before
+// it lets an arena go), and the chain slots are atomics: a block compiled on
+// one thread may be run and chained on another.
+unsafe impl Send for CompiledBlock {}
+
+/// Enters compiled code: the trampoline of the compiler that made it.
+#[derive(Clone, Copy)]
+pub struct Runner {
+    trampoline: Trampoline,
+}
+
+impl Runner {
+    /// Runs compiled code on `env` until it returns.
+    pub fn run<A>(&self, block: &CompiledBlock, env: &mut CpuEnv<A>) -> ExitCode {
+        // SAFETY: the code was compiled for this environment's layout, by
+        // the compiler this trampoline belongs to.
+        let r = unsafe { (self.trampoline)(env as *mut CpuEnv<A> as *mut u8, block.code) };
+        ExitCode::from_u32(r)
+    }
+}
+
 impl CompiledBlock {
     /// The native entry point.
     pub fn entry(&self) -> *const u8 {
@@ -207,9 +229,14 @@ impl Compiler {
 
     /// Runs compiled code on `env` until it returns.
     pub fn run<A>(&self, block: &CompiledBlock, env: &mut CpuEnv<A>) -> ExitCode {
-        // SAFETY: the code was compiled for this environment's layout.
-        let r = unsafe { (self.trampoline)(env as *mut CpuEnv<A> as *mut u8, block.code) };
-        ExitCode::from_u32(r)
+        self.runner().run(block, env)
+    }
+
+    /// What enters this compiler's code (usable on another thread).
+    pub fn runner(&self) -> Runner {
+        Runner {
+            trampoline: self.trampoline,
+        }
     }
 
     /// Compiles `block`, which the engine knows as block `id`. Returns

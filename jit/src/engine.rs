@@ -9,10 +9,13 @@
 //!
 //! In `jit` mode every block is compiled before it first runs; in `interp`
 //! mode none is; in `tiered` mode a block is interpreted until it has run
-//! [`HOT_THRESHOLD`] times, then compiled (only compiled blocks chain). The shortened blocks that make an instruction budget end
+//! [`HOT_THRESHOLD`] times, then compiled on a second thread while it goes
+//! on being interpreted, and its code is installed between blocks once
+//! ready (only compiled blocks chain). The shortened blocks that make an instruction budget end
 //! exactly (see [`lockstep_runtime::exec::Engine`]) are always interpreted:
 //! they run once, and the interpreter gives the same answers.
 
+use crate::background::{Background, Done};
 use crate::clif::{CompiledBlock, Compiler, CODE_ARENA_BYTES};
 use crate::frontend::Guest;
 use crate::interp::InterpBlock;
@@ -89,6 +92,10 @@ pub struct EngineStats {
 struct Entry {
     interp: InterpBlock,
     compiled: Option<CompiledBlock>,
+    /// Unique per translation (ids are reused; serials are not).
+    serial: u64,
+    /// Its code was asked of the background compiler (tiered mode).
+    requested: bool,
     /// Guest pages the block's code lies on.
     pages: [u64; 2],
     /// Times run by the interpreter (tiered mode).
@@ -119,6 +126,12 @@ pub struct GuestEngine<G: Guest> {
     /// source: valid only while the mappings stay as they were.
     cross_page_chains: Vec<(usize, usize)>,
     compiler: Option<Compiler>,
+    /// Tiered mode: the compiling thread.
+    background: Option<Background>,
+    /// The background compiler was asked to start over and has not yet
+    /// said it did.
+    restarting: bool,
+    next_serial: u64,
     code_bytes: usize,
     values: Vec<u64>,
     /// Runs after which tiered mode compiles a block.
@@ -149,12 +162,18 @@ impl<G: Guest> GuestEngine<G> {
         code_bytes: usize,
     ) -> Result<Self, EngineError> {
         let compiler = match mode {
-            ExecMode::Jit | ExecMode::Tiered => {
+            ExecMode::Jit => {
                 let mut c = Compiler::new::<G>(code_bytes).map_err(EngineError)?;
                 c.out_asm = trace.out_asm;
                 Some(c)
             }
-            ExecMode::Interp => None,
+            ExecMode::Tiered | ExecMode::Interp => None,
+        };
+        let background = match mode {
+            ExecMode::Tiered => {
+                Some(Background::start::<G>(code_bytes, trace.out_asm).map_err(EngineError)?)
+            }
+            _ => None,
         };
         Ok(GuestEngine {
             mode,
@@ -167,6 +186,9 @@ impl<G: Guest> GuestEngine<G> {
             seen_epoch: 0,
             cross_page_chains: Vec::new(),
             compiler,
+            background,
+            restarting: false,
+            next_serial: 0,
             code_bytes,
             values: Vec::new(),
             hot_threshold: HOT_THRESHOLD,
@@ -359,9 +381,13 @@ impl<G: Guest> GuestEngine<G> {
             }
         }
         debug_assert!(last - first <= PAGE_SIZE);
+        let serial = self.next_serial;
+        self.next_serial += 1;
         self.entries[id] = Some(Entry {
             interp: InterpBlock::new(block),
             compiled,
+            serial,
+            requested: false,
             runs: 0,
             pages: [first, last],
             chained_to: [None, None],
@@ -398,27 +424,64 @@ impl<G: Guest> GuestEngine<G> {
         }
     }
 
-    /// In tiered mode, counts a run of block `id` and compiles it once it
-    /// is hot. Returns false if compiling dropped every translation.
-    fn warm(&mut self, id: usize) -> bool {
+    /// In tiered mode, counts a run of block `id` and, once it is hot,
+    /// asks the background compiler for its code (the block keeps being
+    /// interpreted until the code is installed).
+    fn warm(&mut self, id: usize) {
         let entry = self.entries[id].as_mut().expect("cached block is live");
-        if entry.compiled.is_some() {
-            return true;
+        if entry.compiled.is_some() || entry.requested {
+            return;
         }
         entry.runs += 1;
         if entry.runs < self.hot_threshold {
-            return true;
+            return;
         }
-        let block = entry.interp.block.clone();
-        let (code, flushed) = self.compile(&block, id);
-        if flushed {
-            return false;
+        entry.requested = true;
+        let (serial, block) = (entry.serial, entry.interp.block.clone());
+        if let Some(bg) = &self.background {
+            bg.request(id, serial, block);
         }
-        self.entries[id]
-            .as_mut()
-            .expect("cached block is live")
-            .compiled = Some(code);
-        true
+    }
+
+    /// Installs the code the background compiler finished.
+    fn install_ready(&mut self) {
+        let Some(bg) = self.background.as_mut() else {
+            return;
+        };
+        let mut full = false;
+        while let Some(done) = bg.poll() {
+            match done {
+                Done::Compiled {
+                    id,
+                    serial,
+                    code,
+                    took,
+                } => {
+                    self.stats.compile_time += took;
+                    self.stats.blocks_compiled += 1;
+                    if let Some(e) = self.entries.get_mut(id).and_then(|e| e.as_mut()) {
+                        if e.serial == serial && e.compiled.is_none() {
+                            e.compiled = Some(code);
+                        }
+                    }
+                }
+                Done::Full => full |= !self.restarting,
+                Done::Restarted(runner) => {
+                    bg.runner = runner;
+                    self.restarting = false;
+                }
+            }
+        }
+        if full {
+            // Nothing may refer to the old code once the worker lets its
+            // memory go: drop every block first.
+            self.flush();
+            self.stats.code_flushes += 1;
+            self.restarting = true;
+            if let Some(bg) = &self.background {
+                bg.restart();
+            }
+        }
     }
 
     /// Links the direct exit that just returned to the block that follows.
@@ -488,6 +551,7 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
                     self.invalidate_page(page);
                 }
             }
+            self.install_ready();
             if env.mmu_epoch != self.seen_epoch {
                 self.seen_epoch = env.mmu_epoch;
                 self.remap();
@@ -506,16 +570,21 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             if self.trace.exec {
                 eprintln!("Trace: 0x{:x} [{:x}]", G::pc(env), G::tb_flags(env));
             }
-            if self.mode == ExecMode::Tiered && !self.warm(id) {
-                continue;
+            if self.mode == ExecMode::Tiered {
+                self.warm(id);
             }
             if self.stats.blocks_invalidated == removals {
                 self.try_chain(env.exit_from, id);
             }
             env.exit_from = u64::MAX;
             let entry = self.entries[id].as_ref().expect("cached block is live");
-            let code = match (&entry.compiled, &self.compiler) {
-                (Some(c), Some(compiler)) => compiler.run(c, env),
+            let runner = match (&self.compiler, &self.background) {
+                (Some(c), _) => Some(c.runner()),
+                (None, Some(bg)) => Some(bg.runner),
+                (None, None) => None,
+            };
+            let code = match (&entry.compiled, runner) {
+                (Some(c), Some(runner)) => runner.run(c, env),
                 _ => {
                     self.stats.interp_runs += 1;
                     self.stats.interp_insns += u64::from(entry.interp.block.len());

@@ -5,6 +5,7 @@
 //! Data flow: guest bytes → [`frontend`] → [`ir::Block`] → [`interp`] or
 //! [`clif`] → run by [`engine::ArmEngine`] under the runtime's run loop.
 
+pub mod background;
 pub mod clif;
 pub mod codemem;
 pub mod engine;
