@@ -21,7 +21,11 @@ use std::time::{Duration, Instant};
 enum Job {
     /// Compile `block`, which the engine knows as block `id` (serial
     /// `serial`, to tell a reused id from the block asked for).
-    Compile { id: usize, serial: u64, block: Block },
+    Compile {
+        id: usize,
+        serial: u64,
+        block: Block,
+    },
     /// Start over with fresh code memory (every old block is gone).
     Restart,
 }
@@ -104,11 +108,7 @@ impl Background {
         let runner = ready_rx
             .recv()
             .map_err(|_| "the compiler thread stopped at once".to_string())??;
-        Ok(Background {
-            jobs,
-            done,
-            runner,
-        })
+        Ok(Background { jobs, done, runner })
     }
 
     /// Asks for `block` to be compiled.

@@ -96,6 +96,9 @@ pub struct Translation {
     pub paddr: u64,
     /// [`PERM_READ`] | [`PERM_WRITE`] | [`PERM_EXEC`], as allowed.
     pub perms: u8,
+    /// log2 of the size of the mapping the address lies in (12 for a
+    /// 4 KiB page, 24 for a 16 MiB supersection, ...).
+    pub size_log2: u8,
 }
 
 /// Address translation for one architecture: virtual to physical, or the
@@ -520,6 +523,7 @@ mod tests {
             Ok(Translation {
                 paddr: vaddr,
                 perms: PERM_READ | PERM_WRITE | PERM_EXEC,
+                size_log2: 12,
             })
         }
     }

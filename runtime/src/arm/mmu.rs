@@ -99,6 +99,8 @@ struct Mapping {
     domain: u8,
     /// The domain is Manager: no permission checks at all.
     manager: bool,
+    /// log2 of the mapping's size.
+    size_log2: u8,
 }
 
 /// Turns a mapping into a translation for `access` in `mmu_idx`, or the
@@ -146,6 +148,7 @@ fn check(
     Ok(Translation {
         paddr: m.paddr,
         perms,
+        size_log2: m.size_log2,
     })
 }
 
@@ -162,6 +165,7 @@ pub fn translate(
         return Ok(Translation {
             paddr: u64::from(va),
             perms: PERM_READ | PERM_WRITE | PERM_EXEC,
+            size_log2: 12,
         });
     }
     if env.arch.ttbcr & ttbcr::EAE != 0 {
@@ -229,12 +233,12 @@ fn walk_short(
             };
             let l2 = l2 as u32;
             let cpu = &env.arch;
-            let (paddr, xn) = match l2 & 3 {
+            let (paddr, xn, size_log2) = match l2 & 3 {
                 0b00 => return Err(fault(FaultKind::Translation { level: 2 }, access, va)),
                 // Large page, 64 KiB.
-                0b01 => ((l2 & 0xffff_0000) | (va & 0xffff), l2 & 1 << 15 != 0),
+                0b01 => ((l2 & 0xffff_0000) | (va & 0xffff), l2 & 1 << 15 != 0, 16),
                 // Small page, 4 KiB.
-                _ => ((l2 & 0xffff_f000) | (va & 0xfff), l2 & 1 != 0),
+                _ => ((l2 & 0xffff_f000) | (va & 0xfff), l2 & 1 != 0, 12),
             };
             let ap = (l2 >> 4 & 3) | (l2 >> 9 & 1) << 2;
             let manager = domain_of(domain, 2)?;
@@ -250,6 +254,7 @@ fn walk_short(
                 level: 2,
                 domain: domain as u8,
                 manager,
+                size_log2,
             };
             check(cpu, m, va, access, mmu_idx)
         }
@@ -279,6 +284,7 @@ fn walk_short(
                 level: 1,
                 domain: domain as u8,
                 manager,
+                size_log2: if supersection { 24 } else { 20 },
             };
             check(cpu, m, va, access, mmu_idx)
         }
@@ -377,6 +383,7 @@ fn walk_long(
             level,
             domain: 0,
             manager: false,
+            size_log2: shift as u8,
         };
         return check(&env.arch, m, va, access, mmu_idx);
     }
@@ -466,6 +473,11 @@ pub fn par_value(cpu: &ArmCpu, result: &Result<Translation, GuestFault>) -> u64 
     let long = cpu.ttbcr & ttbcr::EAE != 0;
     match result {
         Ok(t) if long => (t.paddr & 0x00ff_ffff_f000) | 1 << 11,
+        // A supersection reports PA[31:24], PA[39:32] in bits 23:16 and
+        // SS (bit 1).
+        Ok(t) if t.size_log2 == 24 => {
+            (t.paddr & 0xff00_0000) | (t.paddr >> 32 & 0xff) << 16 | 1 << 1
+        }
         Ok(t) => t.paddr & 0xffff_f000,
         Err(f) if long => u64::from(long_status(f.kind)) << 1 | 1 << 11 | 1,
         Err(f) => u64::from(short_status(f.kind)) << 1 | 1,

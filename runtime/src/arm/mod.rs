@@ -389,13 +389,17 @@ impl ArmCpu {
     }
 
     /// The state bits a translation depends on; part of the block cache
-    /// key: T, E and the mode from the CPSR, and in User mode the timer
+    /// key: T, E and the mode from the CPSR, in User mode the timer
     /// access bits of CNTKCTL (whether a timer register read is UNDEFINED
-    /// is decided when the instruction is lifted).
+    /// is decided when the instruction is lifted), and SCTLR.A (which
+    /// accesses must be aligned).
     pub fn tb_flags(&self) -> u32 {
         let mut f = self.cpsr_rest & (psr::T | psr::E | psr::MODE);
         if self.mode() == psr::MODE_USR {
             f |= (self.cntkctl & tb_flags::CNTKCTL_PL0_MASK) << tb_flags::CNTKCTL_SHIFT;
+        }
+        if self.sctlr & sctlr::A != 0 {
+            f |= tb_flags::STRICT_ALIGN;
         }
         f
     }
@@ -408,6 +412,8 @@ pub mod tb_flags {
     pub const CNTKCTL_PL0_MASK: u32 = 0x303;
     /// Where they go.
     pub const CNTKCTL_SHIFT: u32 = 16;
+    /// SCTLR.A: every load and store must be aligned to its size.
+    pub const STRICT_ALIGN: u32 = 1 << 26;
 }
 
 impl Translate for ArmCpu {

@@ -401,6 +401,12 @@ impl Ctx<'_> {
     }
 
     fn access(&self, size: u8, signed: bool, align: u8) -> MemAccess {
+        // With SCTLR.A set, every access must be aligned to its size.
+        let align = if self.flags & tb_flags::STRICT_ALIGN != 0 {
+            align.max(size)
+        } else {
+            align
+        };
         MemAccess {
             size,
             signed,
