@@ -14,7 +14,7 @@
 use crate::clif::{CompiledBlock, Compiler, Runner};
 use crate::frontend::Guest;
 use crate::ir::Block;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 /// A request to the worker.
@@ -124,9 +124,6 @@ impl Background {
 
     /// The next finished piece of work, if any.
     pub fn poll(&self) -> Option<Done> {
-        match self.done.try_recv() {
-            Ok(d) => Some(d),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.done.try_recv().ok()
     }
 }
