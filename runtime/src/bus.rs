@@ -90,6 +90,12 @@ pub enum Target {
     Unmapped,
 }
 
+/// The stable hash of a page of zeros.
+fn zero_page_hash() -> u64 {
+    static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *HASH.get_or_init(|| lockstep_replay::stable_hash(&[0u8; PAGE_SIZE as usize]))
+}
+
 /// The physical address space of one machine.
 #[derive(Default)]
 pub struct Bus {
@@ -144,8 +150,9 @@ impl Bus {
             base,
             ram,
             code: vec![0; pages.div_ceil(64)],
-            // Every page starts dirty: the first digest hashes them all.
-            dirty: vec![u64::MAX; pages.div_ceil(64)],
+            // A fresh mapping is all zeros, and zero pages count for
+            // nothing in the digest: no page needs hashing until written.
+            dirty: vec![0; pages.div_ceil(64)],
             page_hash: vec![0; pages],
         });
         self.ram.sort_by_key(|r| r.base);
@@ -230,8 +237,10 @@ impl Bus {
         for r in &mut self.ram {
             r.ram.bytes_mut().fill(0);
             r.code.iter_mut().for_each(|w| *w = 0);
-            r.dirty.iter_mut().for_each(|w| *w = u64::MAX);
+            r.dirty.iter_mut().for_each(|w| *w = 0);
+            r.page_hash.iter_mut().for_each(|h| *h = 0);
         }
+        self.ram_sum = 0;
         self.code_granules.clear();
         self.dirty_code.clear();
     }
@@ -272,8 +281,9 @@ impl Bus {
     /// cleared. The caller must then make sure no fast write path lets a
     /// page change unmarked (the softmmu drops its TLB write tags).
     ///
-    /// The value depends only on RAM's contents: each page's hash is
-    /// mixed with its address and the results are summed.
+    /// The value depends only on RAM's contents: each page that is not all
+    /// zeros has its hash mixed with its address, and the results are
+    /// summed (all-zero RAM digests to 0).
     pub fn ram_digest(&mut self) -> u64 {
         use std::hash::Hasher;
         for r in &mut self.ram {
@@ -286,10 +296,18 @@ impl Bus {
                     let Some(data) = bytes.get(p << PAGE_BITS..(p + 1) << PAGE_BITS) else {
                         continue;
                     };
-                    let mut h = lockstep_replay::StableHasher::new();
-                    h.write_u64(r.base + ((p as u64) << PAGE_BITS));
-                    h.write(data);
-                    let new = h.finish();
+                    let content = lockstep_replay::stable_hash(data);
+                    // A page of zeros counts for nothing, so RAM nobody
+                    // wrote never needs hashing; any other page counts its
+                    // contents mixed with its address.
+                    let new = if content == zero_page_hash() {
+                        0
+                    } else {
+                        let mut h = lockstep_replay::StableHasher::new();
+                        h.write_u64(r.base + ((p as u64) << PAGE_BITS));
+                        h.write_u64(content);
+                        h.finish()
+                    };
                     self.ram_sum = self.ram_sum.wrapping_sub(r.page_hash[p]).wrapping_add(new);
                     r.page_hash[p] = new;
                 }
