@@ -14,31 +14,8 @@
    DFAR/IFAR, and go on after the faulting instruction. PAR is read as 64
    bits; its memory attribute fields are masked (IMPLEMENTATION DEFINED). */
 #include "guest.h"
+#include "sysreg.h"
 
-#define MRC(crn, op1, crm, op2)                                                  \
-    ({                                                                         \
-        u32 v_;                                                                \
-        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2    \
-                         : "=r"(v_));                                          \
-        v_;                                                                    \
-    })
-#define MCR(crn, op1, crm, op2, v)                                               \
-    __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2        \
-                     "\n\tisb" ::"r"((u32)(v))                                 \
-                     : "memory")
-#define MRRC(op1, crm)                                                          \
-    ({                                                                         \
-        u32 lo_, hi_;                                                          \
-        __asm__ volatile("mrrc p15, " #op1 ", %0, %1, " #crm                   \
-                         : "=r"(lo_), "=r"(hi_));                              \
-        ((u64)hi_ << 32) | lo_;                                                \
-    })
-#define MCRR(op1, crm, v)                                                       \
-    __asm__ volatile("mcrr p15, " #op1 ", %0, %1, " #crm "\n\tisb" ::"r"(       \
-                         (u32)(v)),                                            \
-                     "r"((u32)((u64)(v) >> 32))                                \
-                     : "memory")
-#define DSB() __asm__ volatile("dsb" ::: "memory")
 
 #define SCTLR_R() MRC(c1, 0, c0, 0)
 #define SCTLR_W(v) MCR(c1, 0, c0, 0, v)

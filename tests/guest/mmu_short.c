@@ -16,19 +16,8 @@
    DFSR.ExT (the external abort type is IMPLEMENTATION DEFINED), the
    PAR attribute bits (IMPLEMENTATION DEFINED), IFSR's reserved bits. */
 #include "guest.h"
+#include "sysreg.h"
 
-#define MRC(crn, op1, crm, op2)                                                  \
-    ({                                                                         \
-        u32 v_;                                                                \
-        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2    \
-                         : "=r"(v_));                                          \
-        v_;                                                                    \
-    })
-#define MCR(crn, op1, crm, op2, v)                                               \
-    __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2        \
-                     "\n\tisb" ::"r"((u32)(v))                                 \
-                     : "memory")
-#define DSB() __asm__ volatile("dsb" ::: "memory")
 
 #define SCTLR_R() MRC(c1, 0, c0, 0)
 #define SCTLR_W(v) MCR(c1, 0, c0, 0, v)

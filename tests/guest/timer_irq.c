@@ -11,6 +11,7 @@
    compare value when the interrupt is taken, TVAL reads <= 0, ISTATUS is
    set, which interrupts arrive in which order. */
 #include "guest.h"
+#include "sysreg.h"
 
 #define GICD(off) (*(volatile u32 *)(0x08000000 + (off)))
 #define GICC(off) (*(volatile u32 *)(0x08010000 + (off)))
@@ -36,24 +37,6 @@
 /* 10000 ticks at 62.5 MHz: 160 us. */
 #define DELTA 10000
 
-#define MRC(crn, op1, crm, op2)                                                  \
-    ({                                                                         \
-        u32 v_;                                                                \
-        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2    \
-                         : "=r"(v_));                                          \
-        v_;                                                                    \
-    })
-#define MCR(crn, op1, crm, op2, v)                                               \
-    __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2        \
-                     "\n\tisb" ::"r"((u32)(v))                                 \
-                     : "memory")
-#define MRRC(op1, crm)                                                          \
-    ({                                                                         \
-        u32 lo_, hi_;                                                          \
-        __asm__ volatile("mrrc p15, " #op1 ", %0, %1, " #crm                   \
-                         : "=r"(lo_), "=r"(hi_));                              \
-        ((u64)hi_ << 32) | lo_;                                                \
-    })
 
 #define CNTV_CTL_R() MRC(c14, 0, c3, 1)
 #define CNTV_CTL_W(v) MCR(c14, 0, c3, 1, v)
@@ -63,11 +46,6 @@
 #define CNTP_CTL_W(v) MCR(c14, 0, c2, 1, v)
 #define CNTP_TVAL_R() MRC(c14, 0, c2, 0)
 #define CNTP_TVAL_W(v) MCR(c14, 0, c2, 0, v)
-#define MCRR(op1, crm, v)                                                       \
-    __asm__ volatile("mcrr p15, " #op1 ", %0, %1, " #crm "\n\tisb" ::"r"(       \
-                         (u32)(v)),                                            \
-                     "r"((u32)((u64)(v) >> 32))                                \
-                     : "memory")
 #define CNTV_CVAL_W(v) MCRR(3, c14, v)
 #define CNTVCT() MRRC(1, c14)
 #define CNTPCT() MRRC(0, c14)

@@ -18,18 +18,8 @@
    Only exactly defined state is printed: SPSRs, fault status, the
    instructions that trapped; never the CPSR as read from User mode. */
 #include "guest.h"
+#include "sysreg.h"
 
-#define MRC(crn, op1, crm, op2)                                                  \
-    ({                                                                         \
-        u32 v_;                                                                \
-        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2    \
-                         : "=r"(v_));                                          \
-        v_;                                                                    \
-    })
-#define MCR(crn, op1, crm, op2, v)                                               \
-    __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2        \
-                     "\n\tisb" ::"r"((u32)(v))                                 \
-                     : "memory")
 
 #define SECT(pa, ap, xn, attr)                                                  \
     (((pa) & 0xfff00000u) | (((ap) & 4u) << 13) | (((ap) & 3u) << 10) |         \
