@@ -59,7 +59,13 @@ pub struct Background {
 
 impl Background {
     /// Starts the worker with `code_bytes` of executable memory.
-    pub fn start<G: Guest>(code_bytes: usize, out_asm: bool) -> Result<Self, String> {
+    /// `indirect_cache` is the engine's indirect-branch cache (see
+    /// [`Compiler::set_indirect_cache`]).
+    pub fn start<G: Guest>(
+        code_bytes: usize,
+        out_asm: bool,
+        indirect_cache: u64,
+    ) -> Result<Self, String> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (done_tx, done) = mpsc::channel::<Done>();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<Runner, String>>();
@@ -69,6 +75,7 @@ impl Background {
                 let make = || {
                     Compiler::new::<G>(code_bytes).map(|mut c| {
                         c.out_asm = out_asm;
+                        c.set_indirect_cache(indirect_cache);
                         c
                     })
                 };

@@ -93,6 +93,47 @@ pub struct Compiler {
     layout: EnvLayout,
     load_helper: u64,
     store_helper: u64,
+    /// The engine's indirect-branch cache (0: computed exits return to the
+    /// engine).
+    indirect_cache: u64,
+}
+
+/// One entry of the engine's indirect-branch cache, which compiled code
+/// reads to continue at a computed target without returning to the engine.
+/// The engine fills an entry when it dispatches to a compiled block and
+/// clears it when the block goes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct IndirectEntry {
+    /// Guest virtual PC of the block (`u64::MAX`: empty).
+    pub pc: u64,
+    /// Its translation flags.
+    pub flags: u32,
+    /// Padding.
+    pub _pad: u32,
+    /// Its compiled code.
+    pub code: u64,
+    /// Padding to 32 bytes.
+    pub _pad2: u64,
+}
+
+impl IndirectEntry {
+    /// An entry that matches nothing.
+    pub const EMPTY: IndirectEntry = IndirectEntry {
+        pc: u64::MAX,
+        flags: 0,
+        _pad: 0,
+        code: 0,
+        _pad2: 0,
+    };
+}
+
+/// Entries of the indirect-branch cache (a power of two).
+pub const INDIRECT_ENTRIES: usize = 4096;
+
+/// The cache index of guest PC `pc` (the engine and compiled code agree).
+pub fn indirect_index(pc: u64) -> usize {
+    ((pc >> 2) ^ (pc >> 12)) as usize & (INDIRECT_ENTRIES - 1)
 }
 
 fn clty(t: ir::Type) -> types::Type {
@@ -224,12 +265,20 @@ impl Compiler {
             layout: CpuEnv::<G>::layout(),
             load_helper: softmmu::helper_load::<G> as *const () as u64,
             store_helper: softmmu::helper_store::<G> as *const () as u64,
+            indirect_cache: 0,
         })
     }
 
     /// Runs compiled code on `env` until it returns.
     pub fn run<A>(&self, block: &CompiledBlock, env: &mut CpuEnv<A>) -> ExitCode {
         self.runner().run(block, env)
+    }
+
+    /// Lets compiled code continue at computed targets through the cache
+    /// of [`INDIRECT_ENTRIES`] entries at `base`, which must outlive the
+    /// code.
+    pub fn set_indirect_cache(&mut self, base: u64) {
+        self.indirect_cache = base;
     }
 
     /// What enters this compiler's code (usable on another thread).
@@ -269,6 +318,7 @@ impl Compiler {
                 store_sig: self.store_sig.clone(),
                 load_helper: self.load_helper,
                 store_helper: self.store_helper,
+                indirect_cache: self.indirect_cache,
             };
             l.lower();
             let Lowering { b, .. } = l;
@@ -337,6 +387,7 @@ struct Lowering<'a> {
     store_sig: Signature,
     load_helper: u64,
     store_helper: u64,
+    indirect_cache: u64,
 }
 
 fn flags() -> MemFlagsData {
@@ -1067,6 +1118,57 @@ impl Lowering<'_> {
         self.ret(ExitCode::Next);
     }
 
+    /// A computed exit to `target` (already stored as the PC): continue
+    /// in the target's compiled code if the indirect-branch cache knows it
+    /// for the current flags and nothing asked the run loop to look; else
+    /// back to the engine.
+    fn indirect_exit(&mut self, target: Value, (flag_slot, mask): (ir::Slot, u32)) {
+        let miss = self.b.create_block();
+        let check = self.b.create_block();
+        let req = self
+            .b
+            .ins()
+            .load(types::I32, flags(), self.env, self.layout.exit_request);
+        self.b.ins().brif(req, miss, &[], check, &[]);
+        self.b.switch_to_block(check);
+        let pc = if self.b.func.dfg.value_type(target) == types::I64 {
+            target
+        } else {
+            self.b.ins().uextend(types::I64, target)
+        };
+        let a = self.b.ins().ushr_imm_u(pc, 2);
+        let c = self.b.ins().ushr_imm_u(pc, 12);
+        let idx = self.b.ins().bxor(a, c);
+        let idx = self.b.ins().band_imm_s(idx, (INDIRECT_ENTRIES - 1) as i64);
+        let off = self.b.ins().ishl_imm_u(idx, 5);
+        let base = self.b.ins().iconst(types::I64, self.indirect_cache as i64);
+        let entry = self.b.ins().iadd(base, off);
+        let tag = self.b.ins().load(types::I64, flags(), entry, 0);
+        let same_pc = self.b.ins().icmp(IntCC::Equal, tag, pc);
+        let check_flags = self.b.create_block();
+        self.b.ins().brif(same_pc, check_flags, &[], miss, &[]);
+        self.b.switch_to_block(check_flags);
+        let dynamic = self
+            .b
+            .ins()
+            .load(types::I32, flags(), self.env, flag_slot.offset as i32);
+        let dynamic = self.b.ins().band_imm_s(dynamic, i64::from(mask));
+        let now = self
+            .b
+            .ins()
+            .bor_imm_s(dynamic, i64::from(self.block.key.flags & !mask));
+        let want = self.b.ins().load(types::I32, flags(), entry, 8);
+        let same_flags = self.b.ins().icmp(IntCC::Equal, want, now);
+        let hit = self.b.create_block();
+        self.b.ins().brif(same_flags, hit, &[], miss, &[]);
+        self.b.switch_to_block(hit);
+        let code = self.b.ins().load(types::I64, flags(), entry, 16);
+        let sig = self.b.import_signature(self.block_sig.clone());
+        self.b.ins().return_call_indirect(sig, code, &[self.env]);
+        self.b.switch_to_block(miss);
+        self.ret(ExitCode::Next);
+    }
+
     fn lower_terminal(&mut self) {
         let last = self.block.insn_pcs.len() - 1;
         let next = self.block.next_pc(last);
@@ -1095,7 +1197,10 @@ impl Lowering<'_> {
                 let v = self.v(target);
                 let slot = self.block.pc_slot;
                 self.b.ins().store(flags(), v, self.env, slot.offset as i32);
-                self.ret(ExitCode::Next);
+                match self.block.dynamic_flags {
+                    Some(dynamic) if self.indirect_cache != 0 => self.indirect_exit(v, dynamic),
+                    _ => self.ret(ExitCode::Next),
+                }
             }
             Terminal::Trap {
                 code,

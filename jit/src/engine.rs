@@ -16,7 +16,9 @@
 //! they run once, and the interpreter gives the same answers.
 
 use crate::background::{Background, Done};
-use crate::clif::{CompiledBlock, Compiler, CODE_ARENA_BYTES};
+use crate::clif::{
+    indirect_index, CompiledBlock, Compiler, IndirectEntry, CODE_ARENA_BYTES, INDIRECT_ENTRIES,
+};
 use crate::frontend::Guest;
 use crate::interp::InterpBlock;
 use crate::ir::Block;
@@ -128,6 +130,9 @@ pub struct GuestEngine<G: Guest> {
     compiler: Option<Compiler>,
     /// Tiered mode: the compiling thread.
     background: Option<Background>,
+    /// The cache compiled code consults at computed exits; its address
+    /// is compiled into the code, so it never moves.
+    indirect: Box<[IndirectEntry]>,
     /// The background compiler was asked to start over and has not yet
     /// said it did.
     restarting: bool,
@@ -161,18 +166,22 @@ impl<G: Guest> GuestEngine<G> {
         trace: TraceOptions,
         code_bytes: usize,
     ) -> Result<Self, EngineError> {
+        let indirect = vec![IndirectEntry::EMPTY; INDIRECT_ENTRIES].into_boxed_slice();
+        let indirect_base = indirect.as_ptr() as u64;
         let compiler = match mode {
             ExecMode::Jit => {
                 let mut c = Compiler::new::<G>(code_bytes).map_err(EngineError)?;
                 c.out_asm = trace.out_asm;
+                c.set_indirect_cache(indirect_base);
                 Some(c)
             }
             ExecMode::Tiered | ExecMode::Interp => None,
         };
         let background = match mode {
-            ExecMode::Tiered => {
-                Some(Background::start::<G>(code_bytes, trace.out_asm).map_err(EngineError)?)
-            }
+            ExecMode::Tiered => Some(
+                Background::start::<G>(code_bytes, trace.out_asm, indirect_base)
+                    .map_err(EngineError)?,
+            ),
             _ => None,
         };
         Ok(GuestEngine {
@@ -187,6 +196,7 @@ impl<G: Guest> GuestEngine<G> {
             cross_page_chains: Vec::new(),
             compiler,
             background,
+            indirect,
             restarting: false,
             next_serial: 0,
             code_bytes,
@@ -231,6 +241,7 @@ impl<G: Guest> GuestEngine<G> {
         self.by_key.clear();
         self.by_page.clear();
         self.cross_page_chains.clear();
+        self.indirect.fill(IndirectEntry::EMPTY);
     }
 
     /// Virtual-to-physical mappings may have changed: forget every lookup
@@ -239,6 +250,7 @@ impl<G: Guest> GuestEngine<G> {
     /// within one page reaches the same physical code under any mapping.
     fn remap(&mut self) {
         self.jump_cache.fill((u64::MAX, 0, 0));
+        self.indirect.fill(IndirectEntry::EMPTY);
         for (from, exit) in std::mem::take(&mut self.cross_page_chains) {
             let Some(to) = self.entries[from]
                 .as_mut()
@@ -265,6 +277,12 @@ impl<G: Guest> GuestEngine<G> {
         self.stats.blocks_invalidated += 1;
         let k = entry.interp.block.key;
         self.by_key.remove(&(k.pc, k.phys_pc, k.flags));
+        if let Some(c) = &entry.compiled {
+            let slot = &mut self.indirect[indirect_index(k.pc)];
+            if slot.code == c.entry() as u64 {
+                *slot = IndirectEntry::EMPTY;
+            }
+        }
         for (from, exit) in &entry.incoming {
             if let Some(f) = self.entries[*from].as_mut() {
                 f.chained_to[*exit] = None;
@@ -420,6 +438,7 @@ impl<G: Guest> GuestEngine<G> {
             let mut c = Compiler::new::<G>(self.code_bytes)
                 .expect("the JIT started once, so it starts again");
             c.out_asm = self.trace.out_asm;
+            c.set_indirect_cache(self.indirect.as_ptr() as u64);
             self.compiler = Some(c);
         }
     }
@@ -578,6 +597,18 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             }
             env.exit_from = u64::MAX;
             let entry = self.entries[id].as_ref().expect("cached block is live");
+            if let Some(c) = &entry.compiled {
+                // Computed exits of compiled code find this block from now
+                // on without coming back here.
+                let k = entry.interp.block.key;
+                self.indirect[indirect_index(k.pc)] = IndirectEntry {
+                    pc: k.pc,
+                    flags: k.flags,
+                    _pad: 0,
+                    code: c.entry() as u64,
+                    _pad2: 0,
+                };
+            }
             let runner = match (&self.compiler, &self.background) {
                 (Some(c), _) => Some(c.runner()),
                 (None, Some(bg)) => Some(bg.runner),

@@ -389,6 +389,11 @@ pub struct Block {
     pub mmu_idx: u8,
     /// Byte size of the guest code the block covers.
     pub code_bytes: u32,
+    /// At the block's end its translation flags are `key.flags` with the
+    /// bits under the mask taken from the slot (a computed branch may
+    /// switch instruction sets). `None`: the flags may change in ways a
+    /// backend cannot follow, so a computed exit goes back to the engine.
+    pub dynamic_flags: Option<(Slot, u32)>,
 }
 
 impl Block {
@@ -687,6 +692,7 @@ impl Builder {
             pc_slot,
             mmu_idx,
             code_bytes,
+            dynamic_flags: None,
         }
     }
 }

@@ -145,5 +145,9 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
         }
     };
     let bytes = 4 * insn_pcs.len() as u32;
-    Ok(b.finish(key, insn_pcs, bytes, terminal, slots::PC, mmu_idx as u8))
+    let mut block = b.finish(key, insn_pcs, bytes, terminal, slots::PC, mmu_idx as u8);
+    // Within a block only interworking branches change the flags (the T
+    // bit); anything else that does ends the block and asks for an exit.
+    block.dynamic_flags = Some((slots::CPSR_REST, psr::T));
+    Ok(block)
 }
