@@ -327,7 +327,7 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
     row("tiered record", &rec);
     let size = std::fs::metadata(&log)?.len();
     let cursor = lockstep_replay::ReplayCursor::open(&log)?;
-    let rep = boot_linux(&cfg, crate::machine::HostIo::replay(cursor, &log))?;
+    let rep = boot_linux(&cfg, crate::machine::HostIo::replay(cursor))?;
     row("tiered replay", &rep);
     let _ = std::fs::remove_file(&log);
     println!(

@@ -152,7 +152,7 @@ fn replay(args: ReplayArgs) -> anyhow::Result<i32> {
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
-        HostIo::replay(cursor, &args.log),
+        HostIo::replay(cursor),
     )
     .context("cannot start the machine for the replay")?;
     let t0 = Instant::now();

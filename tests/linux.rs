@@ -105,18 +105,26 @@ fn two_boots_agree_up_to_the_wall_clock_read() {
     assert_eq!(c.stdout, d.stdout);
 }
 
-#[test]
-fn typed_shell_session_replays_byte_for_byte_across_modes() {
+/// Starts recording a boot into the busybox shell to `log` (with `extra`
+/// options) and waits for its first prompt.
+fn record_shell(log: &std::path::Path, extra: &[&str]) -> Session {
     let (k, i) = session::linux_images();
-    let dir = session::scratch("linux-shell");
-    let log = dir.join("shell.lsr");
-    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap(), "--exec", "tiered"]
+    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
         .map(String::from)
         .to_vec();
+    args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(session::linux_args(&k, &i, "lockstep.shell"));
     let mut s = Session::start(&args);
     s.expect("built-in shell", T);
     s.expect("# ", T);
+    s
+}
+
+#[test]
+fn typed_shell_session_replays_byte_for_byte_across_modes() {
+    let dir = session::scratch("linux-shell");
+    let log = dir.join("shell.lsr");
+    let mut s = record_shell(&log, &["--exec", "tiered"]);
     s.send("echo $((6*7))\n");
     s.expect("42", T);
     s.expect("# ", T);
@@ -217,13 +225,7 @@ fn a_guest_reset_reboots_in_place_and_replays() {
     let (k, i) = session::linux_images();
     let dir = session::scratch("linux-reset");
     let log = dir.join("reset.lsr");
-    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
-        .map(String::from)
-        .to_vec();
-    args.extend(session::linux_args(&k, &i, "lockstep.shell"));
-    let mut s = Session::start(&args);
-    s.expect("built-in shell", T);
-    s.expect("# ", T);
+    let mut s = record_shell(&log, &[]);
     // PSCI SYSTEM_RESET: the same kernel boots again, on the same run.
     s.send("reboot -f\n");
     s.expect("Booting Linux on physical CPU", T);

@@ -106,7 +106,6 @@ pub struct Recording {
 /// A replay in progress.
 pub struct Replaying {
     cursor: ReplayCursor<BufReader<File>>,
-    path: PathBuf,
     digests: u64,
     checkpoints: u64,
     /// The last checkpoint that matched, for divergence reports.
@@ -146,8 +145,6 @@ pub struct HostIo {
     rtc_base_ns: Option<u64>,
     /// Bytes read from the host and not yet taken by the guest.
     buffered: VecDeque<u8>,
-    /// Standard input reached its end.
-    eof: bool,
     /// The user asked to quit.
     quit: bool,
     /// Host time at the start, for pacing an idle guest.
@@ -160,7 +157,6 @@ impl HostIo {
         HostIo {
             mode: Mode::Live,
             quit: false,
-            eof: stdin.is_none(),
             stdin,
             rtc_base_ns: None,
             buffered: VecDeque::new(),
@@ -179,7 +175,6 @@ impl HostIo {
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
-                    self.eof = true;
                     self.stdin = None;
                     break;
                 }
@@ -209,11 +204,10 @@ impl HostIo {
 
     /// A replay of `cursor`'s log (its header already checked against the
     /// images); no host input is read.
-    pub fn replay(cursor: ReplayCursor<BufReader<File>>, path: &Path) -> Self {
+    pub fn replay(cursor: ReplayCursor<BufReader<File>>) -> Self {
         let mut io = HostIo::live(None);
         io.mode = Mode::Replay(Box::new(Replaying {
             cursor,
-            path: path.to_path_buf(),
             digests: 0,
             checkpoints: 0,
             last_match: None,
@@ -590,22 +584,6 @@ impl HostIo {
         }
     }
 
-    /// The recording's file, if recording.
-    pub fn recording_path(&self) -> Option<&Path> {
-        match &self.mode {
-            Mode::Record(r) => Some(&r.path),
-            _ => None,
-        }
-    }
-
-    /// The replayed log's file, if replaying.
-    pub fn replay_path(&self) -> Option<&Path> {
-        match &self.mode {
-            Mode::Replay(r) => Some(&r.path),
-            _ => None,
-        }
-    }
-
     /// Bytes for the UART now, at most `room` of them.
     pub fn serial_input(&mut self, icount: u64, room: usize) -> Result<Vec<u8>, String> {
         if self.replaying() {
@@ -682,7 +660,6 @@ impl HostIo {
             Ok(Msg::Quit) => self.quit = true,
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                self.eof = true;
                 self.stdin = None;
             }
         }
