@@ -9,7 +9,7 @@
 //! with an ELF that exits at once.
 
 use crate::cli::BenchArgs;
-use crate::machine::{ArmVirt, MachineConfig, Outcome};
+use crate::machine::{BoardInfo, MachineConfig, Outcome};
 use anyhow::{bail, Context};
 use lockstep_jit::engine::{EngineStats, ExecMode};
 use std::cell::Cell;
@@ -18,13 +18,9 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// How the reference machine runs a bare-metal ELF (followed by its path):
-/// the same machine and CPU as arm-virt, semihosting on, no monitor.
-pub const QEMU_ARGS: &[&str] = &[
-    "-M",
-    "virt",
-    "-cpu",
-    "cortex-a15",
+/// How the reference machine runs a bare-metal ELF (after the board's own
+/// options, followed by the ELF's path): semihosting on, no monitor.
+pub const QEMU_BARE_METAL_ARGS: &[&str] = &[
     "-nographic",
     "-semihosting",
     "-monitor",
@@ -36,6 +32,26 @@ pub const QEMU_ARGS: &[&str] = &[
     "-kernel",
 ];
 
+/// QEMU's binary for `board` and the options that run a bare-metal ELF
+/// (whose path follows them) on the same board and CPU.
+pub fn qemu_bare_metal(board: &BoardInfo) -> (&'static str, Vec<&'static str>) {
+    let (bin, board_args) = board
+        .qemu
+        .split_first()
+        .expect("every board names its QEMU binary");
+    let args = board_args
+        .iter()
+        .chain(QEMU_BARE_METAL_ARGS)
+        .copied()
+        .collect();
+    (bin, args)
+}
+
+/// The board the benchmarks run on.
+fn bench_board() -> &'static BoardInfo {
+    crate::machine::lookup(crate::machine::DEFAULT_MACHINE).expect("the default board exists")
+}
+
 struct Measured {
     icount: u64,
     wall: Duration,
@@ -46,7 +62,7 @@ fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measu
     let mut best: Option<Measured> = None;
     for _ in 0..repeat.max(1) {
         let cfg = MachineConfig::bare_metal(elf, exec);
-        let mut m = ArmVirt::new(
+        let mut m = crate::machine::build(
             &cfg,
             Box::new(std::io::sink()),
             Box::new(std::io::sink()),
@@ -71,7 +87,7 @@ fn run_lockstep(elf: &Path, exec: ExecMode, repeat: u32) -> anyhow::Result<Measu
 }
 
 fn qemu_installed() -> bool {
-    Command::new("qemu-system-arm")
+    Command::new(qemu_bare_metal(bench_board()).0)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -82,18 +98,19 @@ fn qemu_installed() -> bool {
 fn run_qemu(elf: &Path, repeat: u32) -> anyhow::Result<Duration> {
     let mut best = Duration::MAX;
     for _ in 0..repeat.max(1) {
+        let (qemu, qemu_args) = qemu_bare_metal(bench_board());
         let t0 = Instant::now();
-        let status = Command::new("qemu-system-arm")
-            .args(QEMU_ARGS)
+        let status = Command::new(qemu)
+            .args(qemu_args)
             .arg(elf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
-            .context("running qemu-system-arm")?;
+            .with_context(|| format!("running {qemu}"))?;
         let wall = t0.elapsed();
         if !status.success() {
-            bail!("qemu-system-arm failed on {}", elf.display());
+            bail!("{qemu} failed on {}", elf.display());
         }
         best = best.min(wall);
     }
@@ -160,10 +177,11 @@ struct Boot {
 
 fn linux_config(kernel: &Path, initrd: &Path, exec: ExecMode) -> MachineConfig {
     let mut cfg = MachineConfig::bare_metal(kernel, exec);
+    cfg.machine = bench_board().name.to_string();
     cfg.memory = 512 << 20;
     cfg.semihosting = false;
     cfg.initrd = Some(initrd.to_path_buf());
-    cfg.append = Some("console=ttyAMA0".into());
+    cfg.append = Some(format!("console={}", bench_board().linux_console));
     cfg
 }
 
@@ -174,7 +192,7 @@ fn boot_linux(cfg: &MachineConfig, io: crate::machine::HostIo) -> anyhow::Result
         seen: Rc::clone(&seen),
         tail: Vec::new(),
     };
-    let mut m = ArmVirt::new(cfg, Box::new(out), Box::new(std::io::sink()), io)?;
+    let mut m = crate::machine::build(cfg, Box::new(out), Box::new(std::io::sink()), io)?;
     let t0 = Instant::now();
     let outcome = m.run(None);
     let total = t0.elapsed();
@@ -196,27 +214,23 @@ fn boot_linux(cfg: &MachineConfig, io: crate::machine::HostIo) -> anyhow::Result
 /// QEMU's wall time from start to the marker on the same kernel/initrd.
 fn qemu_linux(kernel: &Path, initrd: &Path) -> anyhow::Result<Duration> {
     use std::io::Read;
+    let board = bench_board();
+    let (qemu, board_args) = board.qemu.split_first().expect("a QEMU binary");
     let t0 = Instant::now();
-    let mut child = Command::new("qemu-system-arm")
-        .args([
-            "-M",
-            "virt",
-            "-cpu",
-            "cortex-a15",
-            "-m",
-            "512M",
-            "-nographic",
-        ])
+    let mut child = Command::new(qemu)
+        .args(board_args)
+        .args(["-m", "512M", "-nographic"])
         .args(["-monitor", "none", "-nic", "none", "-no-reboot", "-kernel"])
         .arg(kernel)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", "console=ttyAMA0"])
+        .arg("-append")
+        .arg(format!("console={}", board.linux_console))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .context("running qemu-system-arm")?;
+        .with_context(|| format!("running {qemu}"))?;
     let mut out = child.stdout.take().expect("piped");
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -243,14 +257,18 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("lockstep")))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/lockstep")))
         .unwrap_or_else(|| PathBuf::from(".cache/lockstep"));
-    let kernel = args
-        .kernel
-        .clone()
-        .unwrap_or_else(|| cache.join("guest/arm/vmlinuz"));
-    let initrd = args
-        .initrd
-        .clone()
-        .unwrap_or_else(|| cache.join("guest/arm/initrd.gz"));
+    let kernel = args.kernel.clone().unwrap_or_else(|| {
+        cache
+            .join("guest")
+            .join(bench_board().guest_dir)
+            .join("vmlinuz")
+    });
+    let initrd = args.initrd.clone().unwrap_or_else(|| {
+        cache
+            .join("guest")
+            .join(bench_board().guest_dir)
+            .join("initrd.gz")
+    });
     for p in [&kernel, &initrd] {
         if !p.exists() {
             bail!("{}: not found (run scripts/fetch-guest.sh)", p.display());
@@ -342,10 +360,11 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
             best = best.min(qemu_linux(&kernel, &initrd)?);
         }
         println!(
-            "{:<14} {:>12} {:>10.2}   (qemu-system-arm; start to marker, start-up included)",
+            "{:<14} {:>12} {:>10.2}   ({}; start to marker, start-up included)",
             "qemu",
             "-",
-            best.as_secs_f64()
+            best.as_secs_f64(),
+            bench_board().qemu[0]
         );
     }
     Ok(())
@@ -392,7 +411,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         Some(t)
     } else {
-        println!("qemu-system-arm not installed or disabled: Lockstep only");
+        println!(
+            "{} not installed or disabled: Lockstep only",
+            qemu_bare_metal(bench_board()).0
+        );
         None
     };
     println!();

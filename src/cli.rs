@@ -62,8 +62,8 @@ impl From<Exec> for ExecMode {
 /// Options of `lockstep run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Machine to emulate (`virt` is accepted for QEMU command lines).
-    #[arg(short = 'M', long, default_value = "arm-virt")]
+    /// Machine to emulate: arm-virt (also spelled virt, as QEMU does).
+    #[arg(short = 'M', long, default_value = crate::machine::DEFAULT_MACHINE)]
     pub machine: String,
     /// Guest RAM: a number of MiB, or with a K/M/G suffix.
     #[arg(short = 'm', long, default_value = "128M")]
@@ -97,9 +97,10 @@ pub struct RunArgs {
     /// Accepted for QEMU compatibility: the console is always the terminal.
     #[arg(long)]
     pub nographic: bool,
-    /// CPU model (only cortex-a15).
-    #[arg(long, default_value = "cortex-a15")]
-    pub cpu: String,
+    /// CPU model (the machine's default if not given; arm-virt has
+    /// cortex-a15).
+    #[arg(long)]
+    pub cpu: Option<String>,
     /// Execution backend.
     #[arg(long, value_enum, default_value_t = Exec::Tiered)]
     pub exec: Exec,

@@ -4,25 +4,33 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use lockstep::cli::{self, Cli, Command, RecordArgs, ReplayArgs, RunArgs, TraceCommand};
 use lockstep::console::RawTerminal;
-use lockstep::machine::{ArmVirt, HostIo, MachineConfig, Outcome, StdinReader};
+use lockstep::machine::{self, HostIo, Machine, MachineConfig, Outcome, StdinReader};
 use lockstep::recording;
 use std::process::ExitCode;
 use std::time::Instant;
 
 fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
-    if !matches!(args.machine.as_str(), "arm-virt" | "virt") {
+    let Some(board) = machine::lookup(&args.machine) else {
         bail!(
-            "unknown machine '{}' (available: arm-virt, also spelled virt)",
-            args.machine
+            "unknown machine '{}' (available: {})",
+            args.machine,
+            machine::board_names()
         );
-    }
-    if !matches!(args.cpu.as_str(), "cortex-a15" | "max") {
-        bail!("unknown CPU '{}' (available: cortex-a15)", args.cpu);
+    };
+    if let Some(cpu) = &args.cpu {
+        if !board.cpus.contains(&cpu.as_str()) {
+            bail!(
+                "unknown CPU '{cpu}' for {} (available: {})",
+                board.name,
+                board.cpus.join(", ")
+            );
+        }
     }
     let memory = cli::parse_memory(&args.memory).map_err(anyhow::Error::msg)?;
     let trace = cli::parse_trace(&args.trace).map_err(anyhow::Error::msg)?;
     let rtc = cli::parse_rtc(&args.rtc).map_err(anyhow::Error::msg)?;
     let cfg = MachineConfig {
+        machine: board.name.to_string(),
         memory,
         kernel: args.kernel.clone(),
         initrd: args.initrd.clone(),
@@ -45,7 +53,7 @@ fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
 }
 
 /// Runs a built machine and reports how it ended.
-fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
+fn drive(m: &mut dyn Machine, max_insns: Option<u64>, stats: bool) -> Outcome {
     let t0 = Instant::now();
     let outcome = m.run(max_insns);
     let wall = t0.elapsed();
@@ -77,10 +85,8 @@ fn drive(m: &mut ArmVirt, max_insns: Option<u64>, stats: bool) -> Outcome {
             m.tlb_fills() as f64 * 1000.0 / icount.max(1) as f64
         );
         let d = m.state_digest();
-        let c = m.cpu();
-        eprintln!("lockstep: state at exit: pc {:#010x} {d}", c.regs[15]);
-        let regs: Vec<String> = (0..16).map(|i| format!("r{i}={:08x}", c.regs[i])).collect();
-        eprintln!("lockstep: {} cpsr={:08x}", regs.join(" "), c.cpsr());
+        eprintln!("lockstep: state at exit: pc {:#010x} {d}", m.pc());
+        eprintln!("lockstep: {}", m.describe_registers());
     }
     outcome
 }
@@ -89,14 +95,14 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let (cfg, rtc) = config(&args)?;
     let terminal = (!args.no_input).then(RawTerminal::enter).flatten();
     let stdin = (!args.no_input).then(|| StdinReader::spawn(terminal.is_some()));
-    let mut m = ArmVirt::new(
+    let mut m = machine::build(
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
         HostIo::live(stdin).with_rtc_base(rtc),
     )
     .context("cannot start the machine")?;
-    Ok(drive(&mut m, args.max_insns, args.stats).exit_status())
+    Ok(drive(&mut *m, args.max_insns, args.stats).exit_status())
 }
 
 fn record(args: RecordArgs) -> anyhow::Result<i32> {
@@ -110,7 +116,7 @@ fn record(args: RecordArgs) -> anyhow::Result<i32> {
     let terminal = (!args.run.no_input).then(RawTerminal::enter).flatten();
     let stdin = (!args.run.no_input).then(|| StdinReader::spawn(terminal.is_some()));
     let io = HostIo::record(log, &args.output, header.digest_interval, stdin).with_rtc_base(rtc);
-    let mut m = ArmVirt::new(
+    let mut m = machine::build(
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
@@ -118,7 +124,7 @@ fn record(args: RecordArgs) -> anyhow::Result<i32> {
     )
     .context("cannot start the machine")?;
     let t0 = Instant::now();
-    let outcome = drive(&mut m, args.run.max_insns, args.run.stats);
+    let outcome = drive(&mut *m, args.run.max_insns, args.run.stats);
     let size = std::fs::metadata(&args.output)
         .map(|m| m.len())
         .unwrap_or(0);
@@ -148,7 +154,7 @@ fn replay(args: ReplayArgs) -> anyhow::Result<i32> {
         args.exec.into(),
         trace,
     )?;
-    let mut m = ArmVirt::new(
+    let mut m = machine::build(
         &cfg,
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
@@ -156,7 +162,7 @@ fn replay(args: ReplayArgs) -> anyhow::Result<i32> {
     )
     .context("cannot start the machine for the replay")?;
     let t0 = Instant::now();
-    let outcome = drive(&mut m, None, args.stats);
+    let outcome = drive(&mut *m, None, args.stats);
     let wall = t0.elapsed().as_secs_f64();
     match (&outcome, m.replay_summary()) {
         (Outcome::Diverged { .. }, _) => Ok(3),

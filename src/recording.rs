@@ -58,7 +58,7 @@ fn hex(h: &[u8; 32]) -> String {
 /// The header of a recording of `cfg`, started by `argv`.
 pub fn header_for(cfg: &MachineConfig, argv: &[String]) -> anyhow::Result<Header> {
     let mut config = vec![
-        ("machine".to_string(), "arm-virt".to_string()),
+        ("machine".to_string(), cfg.machine.clone()),
         ("memory".to_string(), cfg.memory.to_string()),
         ("kernel".to_string(), cfg.kernel.display().to_string()),
         (
@@ -122,13 +122,14 @@ pub fn config_from_header(
     trace: TraceOptions,
 ) -> anyhow::Result<MachineConfig> {
     let get = |k: &str| h.config_value(k);
-    if get("machine") != Some("arm-virt") {
+    let machine = get("machine").unwrap_or("?");
+    let Some(board) = crate::machine::lookup(machine) else {
         bail!(
-            "{}: recorded on machine '{}', which this Lockstep cannot replay",
+            "{}: recorded on machine '{machine}', which this Lockstep cannot replay (it has: {})",
             log.display(),
-            get("machine").unwrap_or("?")
+            crate::machine::board_names()
         );
-    }
+    };
     if h.icount_shift != lockstep_runtime::env::ICOUNT_SHIFT {
         bail!(
             "{}: recorded with icount shift {}, this Lockstep runs with {}",
@@ -170,6 +171,7 @@ pub fn config_from_header(
     let kernel = checked("kernel", &overrides.kernel)?
         .with_context(|| format!("{}: the header names no kernel image", log.display()))?;
     Ok(MachineConfig {
+        machine: board.name.to_string(),
         memory,
         kernel,
         initrd: checked("initrd", &overrides.initrd)?,

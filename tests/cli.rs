@@ -138,6 +138,10 @@ fn bad_options_are_clear_errors() {
         "unknown machine 'pc'",
     );
     assert_clean_error(
+        &lockstep(&["-M", "virt", "-cpu", "cortex-a9", "-kernel", elf]),
+        "unknown CPU 'cortex-a9' for arm-virt (available: cortex-a15, max)",
+    );
+    assert_clean_error(
         &lockstep(&["-m", "12Q", "-kernel", elf]),
         "invalid memory size",
     );

@@ -4,7 +4,7 @@
 
 mod common;
 
-use lockstep::machine::Outcome;
+use lockstep::machine::{Machine, Outcome};
 use lockstep_jit::engine::ExecMode;
 
 fn check_against_qemu(elf: &std::path::Path, r: &common::RunResult) {

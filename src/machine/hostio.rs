@@ -84,7 +84,7 @@ const RECORD_POLL_INSTRUCTIONS: u64 = 1 << 24;
 
 /// Device numbers in the log's input events.
 pub mod device {
-    /// The PL011 UART.
+    /// The console UART.
     pub const UART: u8 = 0;
     /// The PL031 RTC.
     pub const RTC: u8 = 1;
@@ -440,7 +440,7 @@ impl HostIo {
                             Some(list) if !list.is_empty() => {
                                 format!("; registers that differ: {}", list.join(", "))
                             }
-                            Some(_) => "; r0-r15 and CPSR agree".to_string(),
+                            Some(_) => "; the logged registers agree".to_string(),
                             None => String::new(),
                         };
                         Err(format!(

@@ -1,17 +1,102 @@
-//! Machines: a CPU, a bus populated with devices, a loaded image, and the
-//! loop that runs them and handles what the guest asks of the host.
+//! Machines: a board — CPU, devices, memory map, boot protocol — on the
+//! ISA-independent machine core, and the registry that builds one from
+//! `-M`.
 //!
-//! - [`arm_virt`]: the `arm-virt` board and its run loop.
-//! - [`fdt`]: the device tree it generates for Linux.
-//! - [`psci`]: the firmware interface it answers (power off, reset).
+//! - [`core`]: the run loop around deadlines and idle time, the replay
+//!   door, checkpoints, digests, reset and statistics, with the [`Board`]
+//!   and [`Cpu`] traits a machine plugs in.
 //! - [`hostio`]: the door for every input from outside the guest.
-//! - [`semihosting`]: ARM semihosting for bare-metal programs.
+//! - [`arm`]: the 32-bit ARM CPU on the core (exceptions, semihosting).
+//! - [`arm_virt`]: the `arm-virt` board (device tree, PSCI).
+//!
+//! Adding a board means a module of its own and a line in [`BOARDS`];
+//! nothing else names a board.
 
+pub mod arm;
 pub mod arm_virt;
-pub mod fdt;
+pub mod config;
+pub mod core;
 pub mod hostio;
-pub mod psci;
-pub mod semihosting;
+pub mod outcome;
 
-pub use arm_virt::{ArmVirt, MachineConfig, Outcome};
+pub use self::core::{Board, BoardCtx, Core, Cpu, Firmware, Machine, Semihosted};
+pub use arm_virt::ArmVirt;
+pub use config::MachineConfig;
 pub use hostio::{HostIo, StdinReader};
+pub use outcome::Outcome;
+
+use std::io::Write;
+
+/// Builds a machine of one board.
+pub type BuildFn =
+    fn(&MachineConfig, Box<dyn Write>, Box<dyn Write>, HostIo) -> anyhow::Result<Box<dyn Machine>>;
+
+/// A board as the command line knows it.
+pub struct BoardInfo {
+    /// The canonical name (what recordings store).
+    pub name: &'static str,
+    /// Other names `-M` accepts (QEMU's).
+    pub aliases: &'static [&'static str],
+    /// The CPU models `-cpu` accepts; the first is the default.
+    pub cpus: &'static [&'static str],
+    /// One line for `--help` and error messages.
+    pub about: &'static str,
+    /// QEMU's binary and the options that select the same board and CPU
+    /// (the reference machine in tests and `bench`).
+    pub qemu: &'static [&'static str],
+    /// The Linux console device on this board (`console=` on the kernel
+    /// command line).
+    pub linux_console: &'static str,
+    /// Where `scripts/fetch-guest.sh` caches this board's guest images,
+    /// under `~/.cache/lockstep/guest/`.
+    pub guest_dir: &'static str,
+    /// Builds the machine (see [`Core::new`]).
+    pub build: BuildFn,
+}
+
+/// Every board, in the order `--help` lists them.
+pub static BOARDS: &[BoardInfo] = &[arm_virt::INFO];
+
+/// The board a bare `lockstep run` builds.
+pub const DEFAULT_MACHINE: &str = "arm-virt";
+
+/// The board called `name` (its canonical name or an alias).
+pub fn lookup(name: &str) -> Option<&'static BoardInfo> {
+    BOARDS
+        .iter()
+        .find(|b| b.name == name || b.aliases.contains(&name))
+}
+
+/// The names `-M` accepts, for error messages.
+pub fn board_names() -> String {
+    BOARDS
+        .iter()
+        .map(|b| {
+            if b.aliases.is_empty() {
+                b.name.to_string()
+            } else {
+                format!("{} (also {})", b.name, b.aliases.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Builds the machine `cfg` names. `console_out` receives the console's
+/// output, `semihost_out` the semihosting console's; `io` is the outside
+/// world (live, recording or replaying).
+pub fn build(
+    cfg: &MachineConfig,
+    console_out: Box<dyn Write>,
+    semihost_out: Box<dyn Write>,
+    io: HostIo,
+) -> anyhow::Result<Box<dyn Machine>> {
+    let board = lookup(&cfg.machine).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown machine '{}' (available: {})",
+            cfg.machine,
+            board_names()
+        )
+    })?;
+    (board.build)(cfg, console_out, semihost_out, io)
+}

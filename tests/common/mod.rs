@@ -6,7 +6,7 @@
 pub mod randgen;
 pub mod session;
 
-use lockstep::machine::{ArmVirt, MachineConfig, Outcome};
+use lockstep::machine::{ArmVirt, Machine, MachineConfig, Outcome};
 use lockstep_jit::engine::ExecMode;
 use lockstep_runtime::arm::ArmCpu;
 use std::cell::RefCell;
@@ -162,7 +162,8 @@ pub fn run_both(elf: &Path) -> RunResult {
 
 /// Output of a QEMU run: (exit status, stdout = UART, stderr = semihosting).
 pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
-    let qemu = "qemu-system-arm";
+    let board = lockstep::machine::lookup("arm-virt").expect("arm-virt is a board");
+    let (qemu, qemu_args) = lockstep::bench::qemu_bare_metal(board);
     if Command::new(qemu).arg("--version").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -173,7 +174,7 @@ pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
     }
     let out = Command::new("timeout")
         .args(["60", qemu])
-        .args(lockstep::bench::QEMU_ARGS)
+        .args(qemu_args)
         .arg(elf)
         .stdin(std::process::Stdio::null())
         .output()

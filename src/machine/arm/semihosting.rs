@@ -7,6 +7,7 @@
 //! clock, command line) are refused: they would make the run depend on the
 //! host, and the replay layer does not carry them yet.
 
+use crate::machine::core::Semihosted;
 use lockstep_runtime::arm::ArmCpu;
 use lockstep_runtime::env::CpuEnv;
 use lockstep_runtime::softmmu::{self, MemOp};
@@ -21,17 +22,6 @@ const SYS_EXIT: u32 = 0x18;
 const SYS_EXIT_EXTENDED: u32 = 0x20;
 const ADP_STOPPED_APPLICATION_EXIT: u32 = 0x2_0026;
 
-/// What a semihosting call asks of the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    /// Continue after the call.
-    Continue,
-    /// Stop the machine with this exit status.
-    Exit(i32),
-    /// The call is not supported or its arguments are unreadable.
-    Error(String),
-}
-
 /// Reads `size` bytes of guest memory for a semihosting argument.
 fn read(env: &mut CpuEnv<ArmCpu>, addr: u32, size: u8) -> Option<u32> {
     let op = MemOp {
@@ -45,7 +35,7 @@ fn read(env: &mut CpuEnv<ArmCpu>, addr: u32, size: u8) -> Option<u32> {
 }
 
 /// Performs the call described by r0 (operation) and r1 (parameter).
-pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
+pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Semihosted {
     let op = env.arch.regs[0];
     let arg = env.arch.regs[1];
     match op {
@@ -53,9 +43,9 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
             Some(c) => {
                 let _ = out.write_all(&[c]);
                 let _ = out.flush();
-                Request::Continue
+                Semihosted::Continue
             }
-            None => Request::Error(format!("SYS_WRITEC: cannot read the character at {arg:#x}")),
+            None => Semihosted::Error(format!("SYS_WRITEC: cannot read the character at {arg:#x}")),
         },
         SYS_WRITE0 => {
             let mut s = Vec::new();
@@ -65,7 +55,7 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
                     Some(0) => break,
                     Some(c) => s.push(c),
                     None => {
-                        return Request::Error(format!(
+                        return Semihosted::Error(format!(
                             "SYS_WRITE0: cannot read the string at {a:#x}"
                         ))
                     }
@@ -74,20 +64,20 @@ pub fn call(env: &mut CpuEnv<ArmCpu>, out: &mut dyn Write) -> Request {
             }
             let _ = out.write_all(&s);
             let _ = out.flush();
-            Request::Continue
+            Semihosted::Continue
         }
-        SYS_EXIT => Request::Exit(if arg == ADP_STOPPED_APPLICATION_EXIT {
+        SYS_EXIT => Semihosted::Exit(if arg == ADP_STOPPED_APPLICATION_EXIT {
             0
         } else {
             1
         }),
         SYS_EXIT_EXTENDED => match (read(env, arg, 4), read(env, arg.wrapping_add(4), 4)) {
-            (Some(ADP_STOPPED_APPLICATION_EXIT), Some(code)) => Request::Exit(code as i32),
-            (Some(_), Some(_)) => Request::Exit(1),
-            _ => Request::Error(format!(
+            (Some(ADP_STOPPED_APPLICATION_EXIT), Some(code)) => Semihosted::Exit(code as i32),
+            (Some(_), Some(_)) => Semihosted::Exit(1),
+            _ => Semihosted::Error(format!(
                 "SYS_EXIT_EXTENDED: cannot read the parameter block at {arg:#x}"
             )),
         },
-        _ => Request::Error(format!("semihosting operation {op:#x} is not supported")),
+        _ => Semihosted::Error(format!("semihosting operation {op:#x} is not supported")),
     }
 }

@@ -3,7 +3,7 @@
 //! compatible strings and the interrupt numbering follow QEMU's `virt`
 //! board, so a kernel that boots there finds the same hardware here.
 
-use super::arm_virt::{
+use super::{
     GIC_CPU_BASE, GIC_DIST_BASE, RAM_BASE, RTC_BASE, RTC_SPI, UART_BASE, UART_SPI, VIRTIO_BASE,
     VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, VIRTIO_SPI_BASE,
 };
