@@ -153,6 +153,14 @@ pub type ArmEngine = GuestEngine<lockstep_runtime::arm::ArmCpu>;
 #[error("cannot set up the Cranelift JIT for this host: {0}")]
 pub struct EngineError(pub String);
 
+/// What a lookup found for the current PC.
+enum Found {
+    /// A cached block.
+    Cached(usize),
+    /// A block to run once and forget (see [`Block::once`]).
+    Once(Block),
+}
+
 impl<G: Guest> GuestEngine<G> {
     /// An engine with an empty cache.
     pub fn new(mode: ExecMode, trace: TraceOptions) -> Result<Self, EngineError> {
@@ -304,7 +312,7 @@ impl<G: Guest> GuestEngine<G> {
         self.free.push(id);
     }
 
-    fn lookup(&mut self, env: &mut CpuEnv<G>) -> Result<usize, ExitCode> {
+    fn lookup(&mut self, env: &mut CpuEnv<G>) -> Result<Found, ExitCode> {
         let pc = G::pc(env);
         let flags = G::tb_flags(env);
         let jc = Self::jc_index(pc);
@@ -316,7 +324,7 @@ impl<G: Guest> GuestEngine<G> {
                 .is_some_and(|e| e.interp.block.key.pc == pc && e.interp.block.key.flags == flags)
         };
         if jpc == pc && jflags == flags && self.entries.get(jid).is_some_and(live) {
-            return Ok(jid);
+            return Ok(Found::Cached(jid));
         }
         let phys = match lockstep_runtime::softmmu::translate_code(env, pc, G::mmu_idx(env)) {
             Ok(p) => p,
@@ -327,10 +335,16 @@ impl<G: Guest> GuestEngine<G> {
         };
         let id = match self.by_key.get(&(pc, phys, flags)) {
             Some(&id) => id,
-            None => self.translate(env)?,
+            None => {
+                let block = self.lift(env, usize::MAX)?;
+                if block.once {
+                    return Ok(Found::Once(block));
+                }
+                self.translate(env, block)
+            }
         };
         self.jump_cache[jc] = (pc, flags, id);
-        Ok(id)
+        Ok(Found::Cached(id))
     }
 
     fn lift(&mut self, env: &mut CpuEnv<G>, max: usize) -> Result<Block, ExitCode> {
@@ -363,8 +377,7 @@ impl<G: Guest> GuestEngine<G> {
         Ok(block)
     }
 
-    fn translate(&mut self, env: &mut CpuEnv<G>) -> Result<usize, ExitCode> {
-        let block = self.lift(env, usize::MAX)?;
+    fn translate(&mut self, env: &mut CpuEnv<G>, block: Block) -> usize {
         self.stats.blocks_translated += 1;
         self.stats.insns_translated += u64::from(block.len());
         let first = block.key.phys_pc >> PAGE_BITS << PAGE_BITS;
@@ -411,7 +424,7 @@ impl<G: Guest> GuestEngine<G> {
             chained_to: [None, None],
             incoming: Vec::new(),
         });
-        Ok(id)
+        id
     }
 
     /// Compiles `block`; when the code memory is full, drops every
@@ -580,7 +593,17 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             }
             self.stats.dispatches += 1;
             let id = match self.lookup(env) {
-                Ok(id) => id,
+                Ok(Found::Cached(id)) => id,
+                Ok(Found::Once(block)) => {
+                    env.exit_from = u64::MAX;
+                    self.stats.interp_runs += 1;
+                    self.stats.interp_insns += u64::from(block.len());
+                    match InterpBlock::new(block).run(env, &mut self.values) {
+                        ExitCode::Next if env.exit_request != 0 => return ExitCode::Request,
+                        ExitCode::Next => continue,
+                        other => return other,
+                    }
+                }
                 Err(code) => {
                     env.exit_from = u64::MAX;
                     return code;

@@ -394,6 +394,11 @@ pub struct Block {
     /// switch instruction sets). `None`: the flags may change in ways a
     /// backend cannot follow, so a computed exit goes back to the engine.
     pub dynamic_flags: Option<(Slot, u32)>,
+    /// The block must not be cached: its code does not lie in one
+    /// contiguous physical range (a Thumb instruction whose halves sit on
+    /// two pages that map independently), so the engine lifts it afresh
+    /// each time and interprets it once.
+    pub once: bool,
 }
 
 impl Block {
@@ -693,6 +698,7 @@ impl Builder {
             mmu_idx,
             code_bytes,
             dynamic_flags: None,
+            once: false,
         }
     }
 }

@@ -71,6 +71,18 @@ pub mod psr {
     pub const MODE_SYS: u32 = 0x1f;
     /// The bits held in `ArmCpu::nf`…`ge` rather than `cpsr_rest`.
     pub const FLAG_BITS: u32 = N | Z | C | V | Q | (0xf << GE_SHIFT);
+    /// The IT bits: ITSTATE[1:0] in bits 26:25, ITSTATE[7:2] in 15:10.
+    pub const IT_MASK: u32 = 0x0600_fc00;
+
+    /// The CPSR bits that hold ITSTATE `it` (8 bits).
+    pub const fn it_bits(it: u32) -> u32 {
+        (it & 3) << 25 | (it >> 2 & 0x3f) << 10
+    }
+
+    /// ITSTATE from a CPSR image.
+    pub const fn itstate(cpsr: u32) -> u32 {
+        (cpsr >> 25 & 3) | (cpsr >> 10 & 0x3f) << 2
+    }
 }
 
 /// The architectural state of a 32-bit ARM core.
@@ -389,12 +401,12 @@ impl ArmCpu {
     }
 
     /// The state bits a translation depends on; part of the block cache
-    /// key: T, E and the mode from the CPSR, in User mode the timer
-    /// access bits of CNTKCTL (whether a timer register read is UNDEFINED
-    /// is decided when the instruction is lifted), and SCTLR.A (which
-    /// accesses must be aligned).
+    /// key: T, E, the mode and the IT bits from the CPSR (at their CPSR
+    /// positions), in User mode the timer access bits of CNTKCTL (whether
+    /// a timer register read is UNDEFINED is decided when the instruction
+    /// is lifted), and SCTLR.A (which accesses must be aligned).
     pub fn tb_flags(&self) -> u32 {
-        let mut f = self.cpsr_rest & (psr::T | psr::E | psr::MODE);
+        let mut f = self.cpsr_rest & (psr::T | psr::E | psr::MODE | psr::IT_MASK);
         if self.mode() == psr::MODE_USR {
             f |= (self.cntkctl & tb_flags::CNTKCTL_PL0_MASK) << tb_flags::CNTKCTL_SHIFT;
         }
@@ -410,10 +422,10 @@ pub mod tb_flags {
     /// CNTKCTL bits copied in User mode: PL0PCTEN, PL0VCTEN, PL0VTEN,
     /// PL0PTEN.
     pub const CNTKCTL_PL0_MASK: u32 = 0x303;
-    /// Where they go.
-    pub const CNTKCTL_SHIFT: u32 = 16;
+    /// Where they go (bits 20:19 and 28:27, clear of the IT bits).
+    pub const CNTKCTL_SHIFT: u32 = 19;
     /// SCTLR.A: every load and store must be aligned to its size.
-    pub const STRICT_ALIGN: u32 = 1 << 26;
+    pub const STRICT_ALIGN: u32 = 1 << 29;
 }
 
 impl Translate for ArmCpu {

@@ -134,7 +134,7 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
             .expect("code page is RAM") as u32;
         insn_pcs.push(u64::from(vpc));
         b.set_insn(index as u16);
-        if let Some(t) = lift::lift(&mut b, vpc, word, flags, mmu_idx as u8) {
+        if let Some(t) = lift::lift_a32(&mut b, vpc, word, flags, mmu_idx as u8) {
             break t;
         }
         vpc = vpc.wrapping_add(4);

@@ -9,24 +9,23 @@ fn branch_offset(w: u32) -> u32 {
 
 /// B: branch.
 pub fn b(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    cx.end = End::Direct(cx.pc.wrapping_add(8).wrapping_add(branch_offset(w)));
+    cx.end = End::Direct(cx.pc_value().wrapping_add(branch_offset(w)));
     Ok(())
 }
 
 /// BL: branch with link.
 pub fn bl(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let lr = cx.b.c32(cx.pc.wrapping_add(4));
+    let lr = cx.b.c32(cx.next_pc());
     cx.set_reg(14, lr);
     b(cx, w)
 }
 
 /// BLX (immediate): branch with link and switch to Thumb.
 pub fn blx_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let lr = cx.b.c32(cx.pc.wrapping_add(4));
+    let lr = cx.b.c32(cx.next_pc());
     cx.set_reg(14, lr);
     let target = cx
-        .pc
-        .wrapping_add(8)
+        .pc_value()
         .wrapping_add(branch_offset(w))
         .wrapping_add(bits(w, 24, 24) << 1);
     let t = cx.b.c32(target | 1);
@@ -45,7 +44,7 @@ pub fn bx(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 pub fn blx_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rm(w) != 15)?;
     let v = cx.reg(rm(w));
-    let lr = cx.b.c32(cx.pc.wrapping_add(4));
+    let lr = cx.b.c32(cx.next_pc());
     cx.set_reg(14, lr);
     cx.bx_write_pc(v);
     Ok(())

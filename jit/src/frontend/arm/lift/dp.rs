@@ -121,7 +121,7 @@ fn data_processing(
         return cx.exception_return(result);
     }
     if !compare {
-        cx.set_reg_or_pc(d, result);
+        cx.alu_write(d, result);
     }
     Ok(())
 }

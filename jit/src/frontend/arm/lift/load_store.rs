@@ -72,7 +72,7 @@ fn transfer(
         if t == 15 {
             check(size == 4)?;
         }
-        cx.set_reg_or_pc(t, v);
+        cx.load_write(t, v);
     } else {
         check(t != 15 || size == 4)?;
         let v = cx.reg(t);
@@ -194,15 +194,11 @@ pub fn ldm_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
             cx.set_reg(n, v);
         }
         for (&r, &v) in regs.iter().zip(&values) {
-            cx.set_reg_or_pc(r, v);
+            cx.load_write(r, v);
         }
     } else {
         for (&r, &a) in regs.iter().zip(&addrs) {
-            let v = if r == 15 {
-                cx.b.c32(cx.pc.wrapping_add(8))
-            } else {
-                cx.reg(r)
-            };
+            let v = cx.reg(r);
             cx.store(a, v, 4, 4);
         }
         if let Some(v) = wb_value {

@@ -1,18 +1,30 @@
-//! A32 lifting: one handler per line of the decode table.
+//! Lifting for both ARM instruction sets: one handler per line of the
+//! A32 and T32 decode tables, grouped by instruction class; each class
+//! module writes an instruction's semantics once and both instruction
+//! sets' handlers decode their fields into it.
 //!
 //! Conventions: a handler reads registers through [`Ctx::reg`] (which gives
-//! PC+8 for r15, as A32 reads it), performs every memory access before it
-//! writes any register (so a faulting access leaves the state as it was
+//! the PC as the instruction set reads it: the instruction's address + 8
+//! in ARM state, + 4 in Thumb state), performs every memory access before
+//! it writes any register (so a faulting access leaves the state as it was
 //! before the instruction), and says how the instruction ends control flow
 //! through [`End`]. Encodings the architecture calls UNPREDICTABLE are
 //! lifted as undefined: the guest learns it at once instead of getting
 //! arbitrary behaviour.
+//!
+//! IT blocks (Thumb): the CPSR's IT bits always hold the ITSTATE of the
+//! next instruction to execute whenever control can leave the block — a
+//! fault, a requested exit, the block's end — so an exception saves the
+//! right ITSTATE in the SPSR and a block boundary anywhere inside an IT
+//! block changes nothing. The lifter knows each instruction's ITSTATE when
+//! it translates (it is part of the translation flags at the block's
+//! start) and writes the bits only where they change.
 
 use super::decode;
 use super::helpers;
 use super::reg_slot;
 use super::slots;
-use crate::ir::{Builder, Cmp, Endian, Helper, MemAccess, Terminal, Type, Value};
+use crate::ir::{Builder, Cmp, Endian, Helper, Label, MemAccess, Terminal, Type, Value};
 use lockstep_runtime::arm::{bank, psr, sysreg, tb_flags, trap};
 
 mod branch;
@@ -21,6 +33,7 @@ mod load_store;
 mod media;
 mod multiply;
 mod system;
+pub mod t32;
 
 pub use branch::*;
 pub use dp::*;
@@ -59,6 +72,10 @@ pub struct Ctx<'a> {
     pub b: &'a mut Builder,
     /// Address of the instruction.
     pub pc: u32,
+    /// Thumb state (T32) rather than ARM state (A32).
+    pub thumb: bool,
+    /// The instruction's size in bytes (4, or 2 for 16-bit Thumb).
+    pub len: u32,
     /// Byte order of data accesses.
     pub endian: Endian,
     /// Softmmu table for the block's accesses.
@@ -67,8 +84,13 @@ pub struct Ctx<'a> {
     pub mode: u32,
     /// The block's translation flags (see `ArmCpu::tb_flags`).
     pub flags: u32,
+    /// The ITSTATE the instruction executes under (0 outside IT blocks).
+    pub itstate: u32,
     end: End,
     stores: bool,
+    /// The instruction sets the IT bits itself (IT, an exception return):
+    /// the lifter must not write them after it.
+    it_written: bool,
 }
 
 fn bits(w: u32, hi: u32, lo: u32) -> u32 {
@@ -100,71 +122,120 @@ fn check(ok: bool) -> Result<(), Undef> {
     }
 }
 
-/// Lifts one instruction. Returns the block's terminal if the instruction
-/// ends the block.
-pub fn lift(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Option<Terminal> {
-    let big_endian = flags & psr::E != 0;
-    let mode = flags & psr::MODE;
+impl<'a> Ctx<'a> {
+    fn new(b: &'a mut Builder, pc: u32, thumb: bool, len: u32, flags: u32, mmu_idx: u8) -> Self {
+        let endian = if flags & psr::E != 0 {
+            Endian::Big
+        } else {
+            Endian::Little
+        };
+        Ctx {
+            b,
+            pc,
+            thumb,
+            len,
+            endian,
+            mmu_idx,
+            mode: flags & psr::MODE,
+            flags,
+            itstate: 0,
+            end: End::Continue,
+            stores: false,
+            it_written: false,
+        }
+    }
+
+    /// The address of the next instruction.
+    pub fn next_pc(&self) -> u32 {
+        self.pc.wrapping_add(self.len)
+    }
+}
+
+/// Lifts one A32 instruction. Returns the block's terminal if the
+/// instruction ends the block.
+pub fn lift_a32(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Option<Terminal> {
     let start = b.len();
     let cond = word >> 28;
-    let endian = if big_endian {
-        Endian::Big
-    } else {
-        Endian::Little
-    };
     let Some(enc) = decode::lookup(word) else {
         return Some(undefined_trap(word));
     };
-    let mut cx = Ctx {
-        b,
-        pc,
-        endian,
-        mmu_idx,
-        mode,
-        flags,
-        end: End::Continue,
-        stores: false,
-    };
-    let skip = if cond < 0xe {
-        // Condition codes come in pairs: cond ^ 1 is the inverse.
-        let not_c = cx.cond(cond ^ 1);
-        let l = cx.b.label();
-        cx.b.branch_if(not_c, l);
-        Some(l)
-    } else {
-        None
-    };
+    let mut cx = Ctx::new(b, pc, false, 4, flags, mmu_idx);
+    let skip = (cond < 0xe).then(|| cx.skip_unless(cond));
     let body = cx.b.len();
     if (enc.handler)(&mut cx, word).is_err() {
         cx.b.truncate(start);
         return Some(undefined_trap(word));
     }
+    finish(&mut cx, cond, skip, start, body, None)
+}
+
+impl Ctx<'_> {
+    /// Branches over the instruction's body unless `cond` holds.
+    fn skip_unless(&mut self, cond: u32) -> Label {
+        // Condition codes come in pairs: cond ^ 1 is the inverse.
+        let not_c = self.cond(cond ^ 1);
+        let l = self.b.label();
+        self.b.branch_if(not_c, l);
+        l
+    }
+
+    /// Writes the CPSR's IT bits (the ITSTATE of the next instruction).
+    fn write_itstate(&mut self, it: u32) {
+        let rest = self.b.get(slots::CPSR_REST);
+        let keep = self.b.c32(!psr::IT_MASK);
+        let mut v = self.b.and(rest, keep);
+        if it != 0 {
+            let set = self.b.c32(psr::it_bits(it));
+            v = self.b.or(v, set);
+        }
+        self.b.set(slots::CPSR_REST, v);
+    }
+}
+
+/// The end of a lifted instruction whose body the handler emitted: its
+/// condition (`cond`, with `skip` the label past the body when it is not
+/// AL), the exit a store may need, the IT bits (`it_after`: the next
+/// instruction's ITSTATE, when it must be written) and the terminal.
+fn finish(
+    cx: &mut Ctx,
+    cond: u32,
+    skip: Option<Label>,
+    start: usize,
+    body: usize,
+    it_after: Option<u32>,
+) -> Option<Terminal> {
+    let it_after = it_after.filter(|_| !cx.it_written);
     if skip.is_some() && cx.b.len() == body && !matches!(cx.end, End::Indirect) {
         // Nothing to skip (a plain conditional branch, trap or hint): drop
         // the test; the terminal evaluates the condition itself.
         cx.b.truncate(start);
+        if let Some(it) = it_after {
+            cx.write_itstate(it);
+        }
         if matches!(cx.end, End::Continue) {
             return None;
         }
-        return Some(conditional_terminal(&mut cx, cond, pc));
+        return Some(conditional_terminal(cx, cond));
     }
-    let next = pc.wrapping_add(4);
+    let next = cx.next_pc();
     let (end, stores) = (cx.end, cx.stores);
-    match (end, skip) {
-        (End::Continue, _) => {
-            if let Some(l) = skip {
-                cx.b.place(l);
-            }
+    if !matches!(end, End::Indirect) {
+        // Both paths (body done, or skipped) meet here.
+        if let Some(l) = skip {
+            cx.b.place(l);
+        }
+        if let Some(it) = it_after {
+            cx.write_itstate(it);
+        }
+    }
+    match end {
+        End::Continue => {
             if stores {
                 cx.b.exit_if_requested(u64::from(next));
             }
             None
         }
-        (End::Direct(target), None) => Some(Terminal::Jump {
-            target: u64::from(target),
-        }),
-        (End::Direct(target), Some(l)) => {
-            cx.b.place(l);
+        End::Direct(target) if skip.is_some() => {
             let c = cx.cond(cond);
             Some(Terminal::Branch {
                 cond: c,
@@ -172,7 +243,10 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Opt
                 not_taken: u64::from(next),
             })
         }
-        (End::Indirect, _) => {
+        End::Direct(target) => Some(Terminal::Jump {
+            target: u64::from(target),
+        }),
+        End::Indirect => {
             if let Some(l) = skip {
                 let join = cx.b.label();
                 cx.b.jump(join);
@@ -181,45 +255,31 @@ pub fn lift(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Opt
                 cx.b.set(slots::PC, n);
                 cx.b.place(join);
             }
+            if let Some(it) = it_after {
+                cx.write_itstate(it);
+            }
             let t = cx.b.get(slots::PC);
             Some(Terminal::Indirect { target: t })
         }
-        (End::Trap { code, arg }, _) => {
-            let when = skip.map(|l| {
-                cx.b.place(l);
-                cx.cond(cond)
-            });
-            Some(Terminal::Trap {
-                code,
-                arg,
-                credited: true,
-                when,
-            })
-        }
-        (End::Halt, _) => {
-            let when = skip.map(|l| {
-                cx.b.place(l);
-                cx.cond(cond)
-            });
-            Some(Terminal::Halt {
-                next_pc: u64::from(next),
-                when,
-            })
-        }
-        (End::Exit, _) => {
-            if let Some(l) = skip {
-                cx.b.place(l);
-            }
-            Some(Terminal::Exit {
-                next_pc: u64::from(next),
-            })
-        }
+        End::Trap { code, arg } => Some(Terminal::Trap {
+            code,
+            arg,
+            credited: true,
+            when: skip.map(|_| cx.cond(cond)),
+        }),
+        End::Halt => Some(Terminal::Halt {
+            next_pc: u64::from(next),
+            when: skip.map(|_| cx.cond(cond)),
+        }),
+        End::Exit => Some(Terminal::Exit {
+            next_pc: u64::from(next),
+        }),
     }
 }
 
 /// The terminal of a conditional instruction that emitted no ops.
-fn conditional_terminal(cx: &mut Ctx, cond: u32, pc: u32) -> Terminal {
-    let next = u64::from(pc.wrapping_add(4));
+fn conditional_terminal(cx: &mut Ctx, cond: u32) -> Terminal {
+    let next = u64::from(cx.next_pc());
     let c = cx.cond(cond);
     match cx.end {
         End::Direct(target) => Terminal::Branch {
@@ -242,7 +302,8 @@ fn conditional_terminal(cx: &mut Ctx, cond: u32, pc: u32) -> Terminal {
     }
 }
 
-fn undefined_trap(word: u32) -> Terminal {
+/// The terminal of an undefined instruction (not credited).
+pub fn undefined_trap(word: u32) -> Terminal {
     Terminal::Trap {
         code: trap::UNDEFINED,
         arg: word,
@@ -252,13 +313,25 @@ fn undefined_trap(word: u32) -> Terminal {
 }
 
 impl Ctx<'_> {
-    /// Reads register `r` (PC+8 for r15).
+    /// Reads register `r` (for r15: the instruction's address + 8 in ARM
+    /// state, + 4 in Thumb state).
     pub fn reg(&mut self, r: u32) -> Value {
         if r == 15 {
-            self.b.c32(self.pc.wrapping_add(8))
+            let v = self.pc_value();
+            self.b.c32(v)
         } else {
             self.b.get(reg_slot(r))
         }
+    }
+
+    /// The value the PC reads as.
+    pub fn pc_value(&self) -> u32 {
+        self.pc.wrapping_add(if self.thumb { 4 } else { 8 })
+    }
+
+    /// Align(PC, 4): the base of Thumb's PC-relative loads and ADR.
+    pub fn pc_aligned(&self) -> u32 {
+        self.pc_value() & !3
     }
 
     /// True in a mode other than User.
@@ -280,6 +353,7 @@ impl Ctx<'_> {
         self.spsr_slot()?;
         self.call(helpers::EXCEPTION_RETURN, &[target]);
         self.end = End::Indirect;
+        self.it_written = true;
         Ok(())
     }
 
@@ -289,15 +363,33 @@ impl Ctx<'_> {
         self.b.set(reg_slot(r), v);
     }
 
-    /// Writes `r` with a value that may be a branch target: a write to the
-    /// PC interworks (bit 0 selects Thumb), as BXWritePC/LoadWritePC and
-    /// ARMv7's ALUWritePC in ARM state do.
-    fn set_reg_or_pc(&mut self, r: u32, v: Value) {
+    /// Writes `r` with the result of a data-processing instruction: a
+    /// write to the PC interworks in ARM state (ALUWritePC, as ARMv7
+    /// defines it there) and is a plain branch in Thumb state.
+    fn alu_write(&mut self, r: u32, v: Value) {
+        match (r, self.thumb) {
+            (15, false) => self.bx_write_pc(v),
+            (15, true) => self.branch_write_pc(v),
+            _ => self.set_reg(r, v),
+        }
+    }
+
+    /// Writes `r` with a loaded value: a write to the PC interworks in
+    /// both instruction sets (LoadWritePC).
+    fn load_write(&mut self, r: u32, v: Value) {
         if r == 15 {
             self.bx_write_pc(v);
         } else {
             self.set_reg(r, v);
         }
+    }
+
+    /// A branch to `v` in the current instruction set (BranchWritePC).
+    fn branch_write_pc(&mut self, v: Value) {
+        let mask = self.b.c32(if self.thumb { !1 } else { !3 });
+        let pc = self.b.and(v, mask);
+        self.b.set(slots::PC, pc);
+        self.end = End::Indirect;
     }
 
     fn bx_write_pc(&mut self, v: Value) {

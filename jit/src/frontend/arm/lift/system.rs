@@ -302,6 +302,7 @@ pub fn rfe(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     }
     cx.call(helpers::RETURN_FROM_EXCEPTION, &[pc, cpsr]);
     cx.end = End::Indirect;
+    cx.it_written = true;
     Ok(())
 }
 
