@@ -258,14 +258,31 @@ fn wfi_with_nothing_to_wake_it_is_reported() {
 }
 
 #[test]
-fn switching_to_thumb_reports_thumb_as_unsupported() {
-    let r = both("thumb", &[0xe28f_0001, 0xe12f_ff10]); // add r0, pc, #1; bx r0
-    assert!(
-        matches!(&r.outcome, Outcome::Undefined { pc, what } if *pc == at(8) && what.contains("Thumb")),
-        "{:?}",
-        r.outcome
+fn an_undefined_thumb_instruction_is_taken_with_the_thumb_return_address() {
+    let r = both(
+        "thumb-udf",
+        &[
+            0xe28f_0001, // add r0, pc, #1 (BASE + 9: Thumb)
+            0xe12f_ff10, // bx r0
+            0xde02_2107, // movs r1, #7; udf #2
+        ],
     );
-    assert_eq!(r.icount, 2);
+    assert_eq!(
+        r.outcome,
+        unhandled(
+            Outcome::Undefined {
+                pc: at(10),
+                what: "Thumb encoding 0xde02 (udf\t#2)".into()
+            },
+            0x4
+        )
+    );
+    assert_eq!(r.icount, 3, "the undefined instruction is not credited");
+    assert_eq!(r.cpu.regs[1], 7);
+    assert_eq!(r.cpu.mode(), psr::MODE_UND);
+    // LR_und is the undefined instruction's address + 2 in Thumb state.
+    assert_eq!(r.cpu.regs[14], BASE + 12);
+    assert_ne!(r.cpu.current_spsr().unwrap() & psr::T, 0, "SPSR.T");
 }
 
 #[test]

@@ -37,16 +37,37 @@ impl Guest for lockstep_runtime::arm::ArmCpu {
         arm::translate(env, max_insns)
     }
     fn disassemble(env: &mut CpuEnv<Self>, block: &Block) -> Vec<String> {
+        let thumb = block.key.flags & lockstep_runtime::arm::psr::T != 0;
+        let mut it = lockstep_runtime::arm::psr::itstate(block.key.flags);
         block
             .insn_pcs
             .iter()
             .map(|&pc| {
                 let paddr = block.key.phys_pc + (pc - block.key.pc);
-                let word = lockstep_runtime::softmmu::read_code(env, paddr, 4).unwrap_or(0) as u32;
-                format!(
-                    "0x{pc:08x}:  {word:08x}  {}",
-                    arm::disasm::disassemble_at(word, pc as u32)
-                )
+                let mut read = |off: u64, size: u8| {
+                    lockstep_runtime::softmmu::read_code(env, paddr + off, size).unwrap_or(0) as u32
+                };
+                if !thumb {
+                    let word = read(0, 4);
+                    return format!(
+                        "0x{pc:08x}:  {word:08x}  {}",
+                        arm::disasm::disassemble_at(word, pc as u32)
+                    );
+                }
+                let hw = read(0, 2);
+                let (insn, len, bytes) = if arm::decode_t32::is_32bit(hw) && (pc + 2) & 0xfff != 0 {
+                    let hw2 = read(2, 2);
+                    (hw << 16 | hw2, 4, format!("{hw:04x} {hw2:04x}"))
+                } else {
+                    (hw, 2, format!("{hw:04x}     "))
+                };
+                let text = arm::disasm_t32::disassemble_at(insn, len, pc as u32, it);
+                it = if len == 2 && hw & 0xff00 == 0xbf00 && hw & 0xf != 0 {
+                    hw & 0xff
+                } else {
+                    arm::lift::t32::advance(it)
+                };
+                format!("0x{pc:08x}:  {bytes}  {text}")
             })
             .collect()
     }

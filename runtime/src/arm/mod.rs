@@ -27,6 +27,10 @@ pub mod trap {
     /// HVC: `arg` is the 16-bit immediate. The core has no Hyp mode, so
     /// the machine's firmware (PSCI) answers it or it is undefined.
     pub const HVC: u32 = 4;
+    /// A semihosting call made with HLT (`HLT 0xF000` in ARM state,
+    /// `HLT 0x3C` in Thumb state), lifted so only when the machine serves
+    /// semihosting and the mode is privileged (else HLT is undefined).
+    pub const SEMIHOST: u32 = 5;
 }
 
 /// CPSR bit positions and mode numbers.
@@ -164,6 +168,9 @@ pub struct ArmCpu {
     pub cntp_cval: u64,
     /// Virtual timer compare value.
     pub cntv_cval: u64,
+    /// Not architectural: the machine serves semihosting calls (set by the
+    /// board; part of the translation flags, not of the state digest).
+    pub semihosting: bool,
 }
 
 /// Number of register banks: user/system, SVC, abort, undefined, IRQ, FIQ.
@@ -253,6 +260,7 @@ impl ArmCpu {
             cntv_ctl: 0,
             cntp_cval: 0,
             cntv_cval: 0,
+            semihosting: false,
         }
     }
 
@@ -413,6 +421,9 @@ impl ArmCpu {
         if self.sctlr & sctlr::A != 0 {
             f |= tb_flags::STRICT_ALIGN;
         }
+        if self.semihosting {
+            f |= tb_flags::SEMIHOSTING;
+        }
         f
     }
 }
@@ -426,6 +437,8 @@ pub mod tb_flags {
     pub const CNTKCTL_SHIFT: u32 = 19;
     /// SCTLR.A: every load and store must be aligned to its size.
     pub const STRICT_ALIGN: u32 = 1 << 29;
+    /// The machine serves semihosting (`HLT` may be a semihosting call).
+    pub const SEMIHOSTING: u32 = 1 << 30;
 }
 
 impl Translate for ArmCpu {

@@ -7,6 +7,7 @@ pub mod semihosting;
 use super::core::{Cpu, Semihosted};
 use super::Outcome;
 use lockstep_jit::frontend::arm::disasm::disassemble_at;
+use lockstep_jit::frontend::arm::disasm_t32;
 use lockstep_replay::{CheckpointKind, StableHasher};
 use lockstep_runtime::arm::exception::Exception;
 use lockstep_runtime::arm::{psr, trap, ArmCpu};
@@ -57,16 +58,29 @@ impl Cpu for ArmCpu {
         VECTOR_NAMES.get(v as usize).unwrap_or(&"?")
     }
 
+    /// `SVC 0x123456` (ARM state) or `SVC 0xAB` (Thumb state) in a
+    /// privileged mode, and `HLT 0xF000` / `HLT 0x3C` (lifted as a
+    /// semihosting trap only when it is one).
     fn semihosting(env: &mut CpuEnv<Self>, t: Trap, out: &mut dyn Write) -> Option<Semihosted> {
-        if t.code != trap::SVC
-            || t.arg != semihosting::A32_SVC_IMM
-            || env.arch.mode() == psr::MODE_USR
-        {
+        let thumb = env.arch.cpsr_rest & psr::T != 0;
+        let svc_imm = if thumb {
+            semihosting::T32_SVC_IMM
+        } else {
+            semihosting::A32_SVC_IMM
+        };
+        let call = match t.code {
+            trap::SVC => t.arg == svc_imm && env.arch.mode() != psr::MODE_USR,
+            trap::SEMIHOST => true,
+            _ => false,
+        };
+        if !call {
             return None;
         }
         let request = semihosting::call(env, out);
         if request == Semihosted::Continue {
-            env.arch.regs[15] = env.arch.regs[15].wrapping_add(4);
+            // SVC and HLT are 2 bytes in Thumb state, 4 in ARM state.
+            let len = if thumb { 2 } else { 4 };
+            env.arch.regs[15] = env.arch.regs[15].wrapping_add(len);
         }
         Some(request)
     }
@@ -109,17 +123,11 @@ impl Cpu for ArmCpu {
                     },
                     None,
                 ),
-                _ if run.env.arch.cpsr_rest & psr::T != 0 => {
-                    return Err(Outcome::Undefined {
-                        pc: at,
-                        what: format!("Thumb code (halfword {:#06x}) is not supported yet", t.arg),
-                    });
-                }
                 _ => (
                     Exception::Undefined,
                     Outcome::Undefined {
                         pc: at,
-                        what: format!("encoding {:#010x} ({})", t.arg, disassemble_at(t.arg, pc)),
+                        what: describe_undefined(&run.env.arch, t.arg, pc),
                     },
                     None,
                 ),
@@ -128,12 +136,35 @@ impl Cpu for ArmCpu {
                 unreachable!("only traps and faults raise exceptions")
             }
         };
-        let ret = if exception == Exception::Svc {
-            pc.wrapping_add(4)
-        } else {
-            pc
+        // SVC returns to the next instruction (16-bit in Thumb state).
+        let thumb = run.env.arch.cpsr_rest & psr::T != 0;
+        let ret = match exception {
+            Exception::Svc if thumb => pc.wrapping_add(2),
+            Exception::Svc => pc.wrapping_add(4),
+            _ => pc,
         };
         let vector = run.take_exception(exception, ret, fault.as_ref());
         Ok((u64::from(vector), cause))
+    }
+}
+
+/// An undefined encoding as reports show it: its bits and disassembly.
+fn describe_undefined(cpu: &ArmCpu, encoding: u32, pc: u32) -> String {
+    if cpu.cpsr_rest & psr::T == 0 {
+        return format!(
+            "encoding {encoding:#010x} ({})",
+            disassemble_at(encoding, pc)
+        );
+    }
+    let len = if encoding >> 16 != 0 { 4 } else { 2 };
+    let text = disasm_t32::disassemble_at(encoding, len, pc, psr::itstate(cpu.cpsr()));
+    if len == 2 {
+        format!("Thumb encoding {encoding:#06x} ({text})")
+    } else {
+        format!(
+            "Thumb encoding {:04x} {:04x} ({text})",
+            encoding >> 16,
+            encoding & 0xffff
+        )
     }
 }

@@ -1,5 +1,6 @@
 //! ARM semihosting: the guest asks the host for console output and to
-//! exit, through `SVC 0x123456` (A32).
+//! exit, through `SVC 0x123456` (ARM state), `SVC 0xAB` (Thumb state) or,
+//! as QEMU also accepts, `HLT 0xF000` / `HLT 0x3C`.
 //!
 //! Implemented calls: SYS_WRITEC, SYS_WRITE0, SYS_EXIT and
 //! SYS_EXIT_EXTENDED. Output goes to the machine's semihosting console
@@ -15,6 +16,8 @@ use std::io::Write;
 
 /// The A32 SVC immediate that marks a semihosting call.
 pub const A32_SVC_IMM: u32 = 0x12_3456;
+/// The T32 SVC immediate that marks a semihosting call.
+pub const T32_SVC_IMM: u32 = 0xab;
 
 const SYS_WRITEC: u32 = 0x03;
 const SYS_WRITE0: u32 = 0x04;

@@ -136,6 +136,7 @@ impl Board for VirtBoard {
         let kernel = read_file(&cfg.kernel, "kernel")?;
         let kind = linux::classify(&cfg.kernel, &kernel)?;
         let mut cpu = ArmCpu::new();
+        cpu.semihosting = cfg.semihosting;
         if kind == linux::KernelKind::Elf {
             if cfg.initrd.is_some() || cfg.dtb.is_some() {
                 anyhow::bail!(

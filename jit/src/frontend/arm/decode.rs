@@ -17,8 +17,8 @@ pub type Handler = fn(&mut Ctx, u32) -> Result<(), Undef>;
 /// A disassembly function: the encoding and its address to assembler text.
 pub type Formatter = fn(u32, u32) -> String;
 
-/// One encoding.
-pub struct Encoding {
+/// One encoding; `F` is how it is disassembled.
+pub struct Encoding<F = Formatter> {
     /// Bits that must match.
     pub mask: u32,
     /// Their values.
@@ -28,10 +28,11 @@ pub struct Encoding {
     /// The lifter.
     pub handler: Handler,
     /// The disassembler.
-    pub format: Formatter,
+    pub format: F,
 }
 
-const fn parse(pattern: &str) -> (u32, u32) {
+/// The mask and value of a `width`-bit pattern.
+pub(super) const fn parse_bits(pattern: &str, width: u32) -> (u32, u32) {
     let bytes = pattern.as_bytes();
     let (mut mask, mut value, mut bits, mut i) = (0u32, 0u32, 0, 0);
     while i < bytes.len() {
@@ -48,8 +49,12 @@ const fn parse(pattern: &str) -> (u32, u32) {
             value |= (c - b'0') as u32;
         }
     }
-    assert!(bits == 32, "an A32 pattern has 32 bits");
+    assert!(bits == width, "a pattern has the table's width");
     (mask, value)
+}
+
+const fn parse(pattern: &str) -> (u32, u32) {
+    parse_bits(pattern, 32)
 }
 
 macro_rules! table {

@@ -1,24 +1,30 @@
-//! The 32-bit ARM (A32) frontend.
+//! The 32-bit ARM frontend: both instruction sets, A32 (ARM state) and
+//! T32 (Thumb state, 16- and 32-bit encodings with IT blocks).
 //!
-//! - [`decode`]: the decode table, one line per encoding.
-//! - [`lift`]: the handlers that lift each encoding to IR.
+//! - [`decode`], [`decode_t32`]: the decode tables, one line per encoding.
+//! - [`lift`]: the handlers that lift each encoding to IR, by instruction
+//!   class, each class shared by both instruction sets.
 //! - [`helpers`]: runtime helpers for the few instructions whose semantics
 //!   are clearer as Rust than as IR (saturation, SIMD-within-a-register,
 //!   store-exclusive).
-//! - [`disasm`]: disassembly for traces.
+//! - [`disasm`], [`disasm_t32`]: disassembly for traces and reports.
 //!
-//! What counts toward icount: every A32 instruction that is fetched and
-//! decoded, whether its condition passes or not. An undefined encoding is
-//! not counted (it faults); SVC and BKPT are (their effect is the trap).
+//! What counts toward icount: every instruction that is fetched and
+//! decoded, whether its condition passes or not (in Thumb state IT itself
+//! counts, and so does each instruction of its block). An undefined
+//! encoding is not counted (it faults); SVC and BKPT are (their effect is
+//! the trap).
 
 pub mod decode;
+pub mod decode_t32;
 pub mod disasm;
+pub mod disasm_t32;
 pub mod helpers;
 pub mod lift;
 
 use crate::ir::Block;
 use crate::ir::{BlockKey, Builder, Slot, Terminal, Type};
-use lockstep_runtime::arm::{psr, trap, ArmCpu};
+use lockstep_runtime::arm::{psr, ArmCpu};
 use lockstep_runtime::bus::PAGE_SIZE;
 use lockstep_runtime::env::{Access, CpuEnv, FaultKind, GuestFault};
 use lockstep_runtime::softmmu;
@@ -93,7 +99,8 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
     let pc = env.arch.regs[15];
     let flags = env.arch.tb_flags();
     let mmu_idx = env.arch.mmu_idx();
-    if flags & psr::T == 0 && pc & 3 != 0 {
+    let thumb = flags & psr::T != 0;
+    if !thumb && pc & 3 != 0 {
         // A misaligned PC in ARM state (BX to an address with bit 1 set is
         // UNPREDICTABLE): fault on the fetch rather than guess.
         return Err(GuestFault {
@@ -110,44 +117,67 @@ pub fn translate(env: &mut Env, max_insns: usize) -> Result<Block, GuestFault> {
     };
     let mut b = Builder::new();
     let mut insn_pcs = Vec::new();
-
-    if flags & psr::T != 0 {
-        // Thumb is not implemented yet: the block is one undefined
-        // instruction, reported with the halfword at the PC.
-        let hw = softmmu::read_code(env, phys_pc, 2).unwrap_or(0) as u32;
-        insn_pcs.push(u64::from(pc));
-        let t = Terminal::Trap {
-            code: trap::UNDEFINED,
-            arg: hw,
-            credited: false,
-            when: None,
-        };
-        return Ok(b.finish(key, insn_pcs, 2, t, slots::PC, mmu_idx as u8));
-    }
-
     let page_end = (u64::from(pc) & !(PAGE_SIZE - 1)) + PAGE_SIZE;
     let max = max_insns.clamp(1, MAX_BLOCK_INSNS);
     let mut vpc = pc;
+    let mut once = false;
+    // The end of the last instruction lifted.
+    let mut end = pc;
+    let mut it = lift::t32::ItTrack::new(flags);
     let terminal = loop {
         let index = insn_pcs.len();
-        let word = softmmu::read_code(env, phys_pc + u64::from(vpc - pc), 4)
-            .expect("code page is RAM") as u32;
+        let paddr = phys_pc + u64::from(vpc - pc);
+        let (insn, len) = if thumb {
+            let hw = softmmu::read_code(env, paddr, 2).expect("code page is RAM") as u32;
+            if !decode_t32::is_32bit(hw) {
+                (hw, 2)
+            } else if u64::from(vpc) + 2 < page_end {
+                let hw2 = softmmu::read_code(env, paddr + 2, 2).expect("code page is RAM") as u32;
+                (hw << 16 | hw2, 4)
+            } else if index > 0 {
+                // Its second halfword is on the next page: it starts a
+                // block of its own.
+                break Terminal::Jump {
+                    target: u64::from(vpc),
+                };
+            } else {
+                // A block of this one instruction, fetched through both
+                // pages' mappings every time it runs.
+                let next = softmmu::translate_code(env, u64::from(vpc) + 2, mmu_idx)?;
+                let hw2 = softmmu::read_code(env, next, 2).expect("code page is RAM") as u32;
+                once = true;
+                (hw << 16 | hw2, 4)
+            }
+        } else {
+            let word = softmmu::read_code(env, paddr, 4).expect("code page is RAM") as u32;
+            (word, 4)
+        };
         insn_pcs.push(u64::from(vpc));
+        end = vpc.wrapping_add(len);
         b.set_insn(index as u16);
-        if let Some(t) = lift::lift_a32(&mut b, vpc, word, flags, mmu_idx as u8) {
+        let done = if thumb {
+            lift::t32::lift_t32(&mut b, vpc, insn, len, flags, mmu_idx as u8, &mut it)
+        } else {
+            lift::lift_a32(&mut b, vpc, insn, flags, mmu_idx as u8)
+        };
+        if let Some(t) = done {
             break t;
         }
-        vpc = vpc.wrapping_add(4);
-        if insn_pcs.len() >= max || u64::from(vpc) >= page_end {
+        vpc = vpc.wrapping_add(len);
+        if once || insn_pcs.len() >= max || u64::from(vpc) >= page_end {
             break Terminal::Jump {
                 target: u64::from(vpc),
             };
         }
     };
-    let bytes = 4 * insn_pcs.len() as u32;
+    // A split instruction's block covers only its first page's bytes:
+    // it is never cached, so nothing tracks them anyway.
+    let bytes = if once { 2 } else { end.wrapping_sub(pc) };
     let mut block = b.finish(key, insn_pcs, bytes, terminal, slots::PC, mmu_idx as u8);
-    // Within a block only interworking branches change the flags (the T
-    // bit); anything else that does ends the block and asks for an exit.
-    block.dynamic_flags = Some((slots::CPSR_REST, psr::T));
+    block.once = once;
+    // Within a block only interworking branches change the flags' T bit,
+    // and the IT bits are written before every exit; anything else that
+    // changes the flags ends the block and asks for an exit.
+    block.dynamic_flags = Some((slots::CPSR_REST, psr::T | psr::IT_MASK));
     Ok(block)
 }

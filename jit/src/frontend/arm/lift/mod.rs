@@ -56,6 +56,9 @@ pub enum End {
     Continue,
     /// A branch to a fixed address.
     Direct(u32),
+    /// A branch to a fixed address taken when `cond` (an I8 0/1 computed
+    /// by the instruction) is set (CBZ, CBNZ; never conditional itself).
+    DirectIf { cond: Value, target: u32 },
     /// The PC slot holds the next PC (it may also have changed the T bit).
     Indirect,
     /// A trap.
@@ -88,9 +91,11 @@ pub struct Ctx<'a> {
     pub itstate: u32,
     end: End,
     stores: bool,
-    /// The instruction sets the IT bits itself (IT, an exception return):
-    /// the lifter must not write them after it.
+    /// The instruction sets the IT bits itself (an exception return): the
+    /// lifter must not write them after it.
     it_written: bool,
+    /// IT: the ITSTATE it starts for the instructions after it.
+    it_start: Option<u32>,
 }
 
 fn bits(w: u32, hi: u32, lo: u32) -> u32 {
@@ -142,6 +147,7 @@ impl<'a> Ctx<'a> {
             end: End::Continue,
             stores: false,
             it_written: false,
+            it_start: None,
         }
     }
 
@@ -246,6 +252,11 @@ fn finish(
         End::Direct(target) => Some(Terminal::Jump {
             target: u64::from(target),
         }),
+        End::DirectIf { cond, target } => Some(Terminal::Branch {
+            cond,
+            taken: u64::from(target),
+            not_taken: u64::from(next),
+        }),
         End::Indirect => {
             if let Some(l) = skip {
                 let join = cx.b.label();
@@ -298,7 +309,9 @@ fn conditional_terminal(cx: &mut Ctx, cond: u32) -> Terminal {
             when: Some(c),
         },
         End::Exit => Terminal::Exit { next_pc: next },
-        End::Continue | End::Indirect => unreachable!("handled by the caller"),
+        End::Continue | End::Indirect | End::DirectIf { .. } => {
+            unreachable!("handled by the caller")
+        }
     }
 }
 

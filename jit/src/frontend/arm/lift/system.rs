@@ -9,15 +9,28 @@ use super::*;
 /// MRS: read the APSR (the CPSR without its execution-state bits).
 pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rd(w) != 15)?;
-    if bit(w, 22) {
+    mrs_op(cx, bit(w, 22), rd(w))
+}
+
+/// MRS (T32: R in bit 20, Rd in 11:8).
+pub fn t32_mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let d = rs(w);
+    check(d != 13 && d != 15)?;
+    mrs_op(cx, bit(w, 20), d)
+}
+
+/// Reads the SPSR (`spsr`) or the CPSR without its execution-state bits
+/// (T, IT) into `d`.
+fn mrs_op(cx: &mut Ctx, spsr: bool, d: u32) -> Result<(), Undef> {
+    if spsr {
         let slot = cx.spsr_slot()?;
         let v = cx.b.get(slot);
-        cx.set_reg(rd(w), v);
+        cx.set_reg(d, v);
         return Ok(());
     }
     let b = &mut *cx.b;
     let mut acc = b.get(slots::CPSR_REST);
-    let not_t = b.c32(!psr::T);
+    let not_t = b.c32(!(psr::T | psr::IT_MASK));
     acc = b.and(acc, not_t);
     let n = b.get(slots::NF);
     let nmask = b.c32(psr::N);
@@ -41,7 +54,7 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         let f = b.shl(f, s);
         acc = b.or(acc, f);
     }
-    cx.set_reg(rd(w), acc);
+    cx.set_reg(d, acc);
     Ok(())
 }
 
@@ -71,15 +84,14 @@ fn write_apsr(cx: &mut Ctx, mask: u32, v: Value) {
     }
 }
 
-/// The common part of MSR: write `v` to the CPSR or SPSR fields selected
-/// by bits 19:16 (f, s, x, c).
-fn msr(cx: &mut Ctx, w: u32, v: Value) -> Result<(), Undef> {
-    let fields = bits(w, 19, 16);
+/// The common part of MSR: write `v` to the fields of the CPSR or (with
+/// `spsr`) the SPSR selected by `fields` (f, s, x, c: bits 3..0).
+fn msr_op(cx: &mut Ctx, spsr: bool, fields: u32, v: Value) -> Result<(), Undef> {
     check(fields != 0)?;
     let byte_mask = (0..4)
         .filter(|i| fields & (1 << i) != 0)
         .fold(0u32, |m, i| m | 0xff << (8 * i));
-    if bit(w, 22) {
+    if spsr {
         let slot = cx.spsr_slot()?;
         let old = cx.b.get(slot);
         let keep = cx.b.c32(!byte_mask);
@@ -107,30 +119,61 @@ fn msr(cx: &mut Ctx, w: u32, v: Value) -> Result<(), Undef> {
 pub fn msr_reg(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     check(rm(w) != 15)?;
     let v = cx.reg(rm(w));
-    msr(cx, w, v)
+    msr_op(cx, bit(w, 22), bits(w, 19, 16), v)
 }
 
 /// MSR (immediate).
 pub fn msr_imm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let imm = (w & 0xff).rotate_right(2 * bits(w, 11, 8));
     let v = cx.b.c32(imm);
-    msr(cx, w, v)
+    msr_op(cx, bit(w, 22), bits(w, 19, 16), v)
+}
+
+/// MSR (T32: R in bit 20, Rn in 19:16, the field mask in 11:8).
+pub fn t32_msr(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    let n = rn(w);
+    check(n != 13 && n != 15)?;
+    let v = cx.reg(n);
+    msr_op(cx, bit(w, 20), bits(w, 11, 8), v)
 }
 
 /// CPS: change the interrupt masks and/or the mode (a NOP in User mode).
 pub fn cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let imod = bits(w, 19, 18);
-    let change_mode = bit(w, 17);
+    cps_op(
+        cx,
+        bits(w, 19, 18),
+        bit(w, 17),
+        bits(w, 8, 6),
+        bits(w, 4, 0),
+    )
+}
+
+/// CPS.W (T32: imod in 10:9, M in 8, A I F in 7:5, the mode in 4:0).
+pub fn t32_cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(cx.itstate == 0)?;
+    cps_op(cx, bits(w, 10, 9), bit(w, 8), bits(w, 7, 5), bits(w, 4, 0))
+}
+
+/// CPSIE, CPSID (16-bit: disable in bit 4, A I F in 2:0).
+pub fn t16_cps(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(cx.itstate == 0)?;
+    cps_op(cx, 2 | bits(w, 4, 4), false, bits(w, 2, 0), 0)
+}
+
+/// Sets (imod 11) or clears (10) the A/I/F masks given by `aif`, and
+/// switches to `mode` if `change_mode`.
+fn cps_op(cx: &mut Ctx, imod: u32, change_mode: bool, aif: u32, mode: u32) -> Result<(), Undef> {
     // imod 01 is reserved; imod 00 must change the mode; without an
     // effect the A/I/F bits must be zero.
     let reserved = imod == 1;
     let nothing = imod == 0 && !change_mode;
-    let stray_flags = imod < 2 && bits(w, 8, 6) != 0;
+    let stray_flags = imod < 2 && aif != 0;
     check(!reserved && !nothing && !stray_flags)?;
     if !cx.privileged() {
         return Ok(());
     }
-    let arg = cx.b.c32(w & 0x000f_ffff);
+    let arg = imod << 18 | u32::from(change_mode) << 17 | aif << 6 | mode;
+    let arg = cx.b.c32(arg);
     cx.call(helpers::CPS, &[arg]);
     cx.end = End::Exit;
     Ok(())
@@ -193,6 +236,27 @@ pub fn coproc(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
         cx.end = End::Exit;
     }
     Ok(())
+}
+
+/// MRC/MCR (T32: the same fields as A32; SP is no transfer register).
+pub fn t32_coproc(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(rd(w) != 13)?;
+    coproc(cx, w)
+}
+
+/// MRRC/MCRR (T32: the same fields as A32; SP is no transfer register).
+pub fn t32_coproc64(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(rd(w) != 13 && rn(w) != 13)?;
+    coproc64(cx, w)
+}
+
+/// SUBS PC, LR, #imm8: an exception return to LR - imm8.
+pub fn t32_subs_pc_lr(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(dp::last_in_it(cx))?;
+    let lr = cx.reg(14);
+    let imm = cx.b.c32(w & 0xff);
+    let target = cx.b.sub(lr, imm);
+    cx.exception_return(target)
 }
 
 /// MRRC/MCRR: the 64-bit system registers (TTBR0/1, PAR, the counters
@@ -258,10 +322,20 @@ pub fn ldm_stm_user(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 /// SRS: stores LR and SPSR of the current mode to the stack of another
 /// mode (whose SP may be written back).
 pub fn srs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let mode = bits(w, 4, 0);
+    srs_op(cx, bit(w, 24), bit(w, 23), bit(w, 21), bits(w, 4, 0))
+}
+
+/// SRSDB, SRSIA (T32: bits 24:23 are 00 for DB, 11 for IA).
+pub fn t32_srs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(cx.itstate == 0)?;
+    let ia = bit(w, 23);
+    srs_op(cx, !ia, ia, bit(w, 21), bits(w, 4, 0))
+}
+
+/// SRS with P (before), U (increment) and writeback.
+fn srs_op(cx: &mut Ctx, p: bool, u: bool, wb: bool, mode: u32) -> Result<(), Undef> {
     let spsr = cx.spsr_slot()?;
     check(bank(mode).is_some() && mode != psr::MODE_USR)?;
-    let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
     let m = cx.b.c32(mode);
     let thirteen = cx.b.c32(13);
     let sp = cx.call(helpers::BANKED_REG_READ, &[m, thirteen]);
@@ -284,9 +358,19 @@ pub fn srs(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 
 /// RFE: loads the PC and the CPSR from memory (an exception return).
 pub fn rfe(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
-    let n = rn(w);
+    rfe_op(cx, rn(w), bit(w, 24), bit(w, 23), bit(w, 21))
+}
+
+/// RFEDB, RFEIA (T32: bits 24:23 are 00 for DB, 11 for IA).
+pub fn t32_rfe(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
+    check(dp::last_in_it(cx))?;
+    let ia = bit(w, 23);
+    rfe_op(cx, rn(w), !ia, ia, bit(w, 21))
+}
+
+/// RFE from base `n` with P, U and writeback.
+fn rfe_op(cx: &mut Ctx, n: u32, p: bool, u: bool, wb: bool) -> Result<(), Undef> {
     check(n != 15 && cx.privileged())?;
-    let (p, u, wb) = (bit(w, 24), bit(w, 23), bit(w, 21));
     let base = cx.reg(n);
     let start = block_start(p, u, 2);
     let off = cx.b.c32(start as u32);
