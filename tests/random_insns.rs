@@ -1,6 +1,6 @@
-//! The random-instruction tester: seeded random A32 programs run on the
-//! interpreter, the JIT, tiered and QEMU, which must print the same register, flag
-//! and memory dumps after every segment.
+//! The random-instruction tester: seeded random A32 and T32 (Thumb)
+//! programs run on the interpreter, the JIT, tiered and QEMU, which must
+//! print the same register, flag and memory dumps after every segment.
 //!
 //! By default CI runs `LOCKSTEP_RANDOM_PROGRAMS` (10) programs of 40
 //! segments of 300 instruction groups, over 100,000 random instructions in
@@ -12,8 +12,8 @@
 //! ```
 //!
 //! A failure names its seed; `LOCKSTEP_RANDOM_SEED=<seed>
-//! LOCKSTEP_RANDOM_PROGRAMS=1` reruns exactly that program and keeps its ELF
-//! in target/random-insns/.
+//! LOCKSTEP_RANDOM_PROGRAMS=1` reruns exactly that program (add `a32` or
+//! `t32` to the test filter) and keeps its ELF in target/random-insns/.
 
 mod common;
 
@@ -40,10 +40,14 @@ fn first_difference(a: &str, b: &str) -> String {
     )
 }
 
-#[test]
-fn random_programs_agree_on_interpreter_jit_and_qemu() {
+/// Runs `generate(seed, segments, per_segment)` programs on every
+/// backend and QEMU; returns (random instructions, executed).
+fn run_programs(
+    isa: &str,
+    generate: fn(u64, usize, usize) -> randgen::Program,
+    base_seed: u64,
+) -> (usize, u64) {
     let harness = common::guest("randharness");
-    let base_seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5eed_0001);
     let programs = env_u64("LOCKSTEP_RANDOM_PROGRAMS", 10);
     let segments = env_u64("LOCKSTEP_RANDOM_SEGMENTS", 40) as usize;
     let per_segment = env_u64("LOCKSTEP_RANDOM_GROUPS", 300) as usize;
@@ -53,37 +57,37 @@ fn random_programs_agree_on_interpreter_jit_and_qemu() {
     let mut total_icount = 0;
     for k in 0..programs {
         let seed = base_seed.wrapping_add(k);
-        let program = randgen::generate(seed, segments, per_segment);
-        let elf = dir.join(format!("seed-{seed}.elf"));
+        let program = generate(seed, segments, per_segment);
+        let elf = dir.join(format!("{isa}-seed-{seed}.elf"));
         randgen::write_elf(&harness, &program, &elf);
         let interp = common::run_lockstep(&elf, ExecMode::Interp, None);
         let jit = common::run_lockstep(&elf, ExecMode::Jit, None);
         let tiered = common::run_lockstep(&elf, ExecMode::Tiered, None);
-        assert_eq!(interp, tiered, "seed {seed}: interpreter and tiered differ");
+        assert_eq!(interp, tiered, "{isa} seed {seed}: interpreter and tiered differ");
         assert_eq!(
             interp.outcome,
             lockstep::machine::Outcome::Exited(0),
-            "seed {seed}: {}",
+            "{isa} seed {seed}: {}",
             interp.outcome
         );
         assert_eq!(
             interp.uart,
             jit.uart,
-            "seed {seed}: interpreter and JIT differ at {}",
+            "{isa} seed {seed}: interpreter and JIT differ at {}",
             first_difference(&interp.uart, &jit.uart)
         );
-        assert_eq!(interp, jit, "seed {seed}: final state differs");
+        assert_eq!(interp, jit, "{isa} seed {seed}: final state differs");
         assert_eq!(
             interp.uart.lines().count(),
             segments,
-            "seed {seed}: one dump per segment"
+            "{isa} seed {seed}: one dump per segment"
         );
         if let Some((status, out, err)) = common::run_qemu(&elf) {
-            assert_eq!(status, 0, "seed {seed}: QEMU failed: {err}");
+            assert_eq!(status, 0, "{isa} seed {seed}: QEMU failed: {err}");
             assert_eq!(
                 interp.uart,
                 out,
-                "seed {seed}: Lockstep and QEMU differ at {}",
+                "{isa} seed {seed}: Lockstep and QEMU differ at {}",
                 first_difference(&interp.uart, &out)
             );
         }
@@ -94,6 +98,19 @@ fn random_programs_agree_on_interpreter_jit_and_qemu() {
         }
     }
     eprintln!(
-        "{programs} programs, {total_random} random instructions, {total_icount} executed in all"
+        "{isa}: {programs} programs, {total_random} random instructions, {total_icount} executed in all"
     );
+    (total_random, total_icount)
+}
+
+#[test]
+fn random_a32_programs_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5eed_0001);
+    run_programs("a32", randgen::generate, seed);
+}
+
+#[test]
+fn random_t32_programs_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x7eed_0001);
+    run_programs("t32", common::randgen_t32::generate, seed);
 }

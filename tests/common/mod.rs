@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod randgen;
+pub mod randgen_t32;
 pub mod session;
 
 use lockstep::machine::{ArmVirt, Machine, MachineConfig, Outcome};
