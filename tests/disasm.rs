@@ -75,3 +75,92 @@ fn disassembly_matches_objdump() {
         differ[..differ.len().min(40)].join("\n")
     );
 }
+
+#[test]
+fn thumb_disassembly_matches_objdump() {
+    use lockstep_jit::frontend::arm::{decode_t32, disasm_t32, lift::t32::advance};
+    let objdump = "arm-linux-gnueabihf-objdump";
+    common::build_guests();
+    let program = common::randgen_t32::generate(0x7d15_a55e, 20, 200);
+    // Skip the ARM instruction that enters the Thumb code.
+    let bytes: Vec<u8> = program.code[1..]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let base = common::randgen::CODE_BASE + 4;
+    let dir = common::root().join("target/test-elves");
+    std::fs::create_dir_all(&dir).unwrap();
+    let raw = dir.join("disasm-t32.bin");
+    std::fs::write(&raw, &bytes).unwrap();
+    let out = Command::new(objdump)
+        .args([
+            "-D",
+            "-b",
+            "binary",
+            "-marm",
+            "-M",
+            "force-thumb,reg-names-std",
+        ])
+        .arg(format!("--adjust-vma={base:#x}"))
+        .arg(&raw)
+        .output()
+        .expect("run objdump");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Ours, decoded in sequence as objdump does, IT blocks included.
+    let hw = |off: usize| u32::from(u16::from_le_bytes([bytes[off], bytes[off + 1]]));
+    let mut ours = std::collections::HashMap::new();
+    let (mut off, mut it) = (0, 0);
+    while off + 1 < bytes.len() {
+        let first = hw(off);
+        let (insn, len) = if decode_t32::is_32bit(first) && off + 3 < bytes.len() {
+            (first << 16 | hw(off + 2), 4)
+        } else {
+            (first, 2)
+        };
+        let pc = base + off as u32;
+        ours.insert(
+            pc,
+            normalize(&disasm_t32::disassemble_at(insn, len, pc, it)),
+        );
+        it = if len == 2 && first & 0xff00 == 0xbf00 && first & 0xf != 0 {
+            first & 0xff
+        } else {
+            advance(it)
+        };
+        off += len as usize;
+    }
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for line in text.lines() {
+        let parts: Vec<&str> = line.splitn(3, '\t').collect();
+        let Some(addr) = parts[0]
+            .trim()
+            .strip_suffix(':')
+            .and_then(|a| u32::from_str_radix(a, 16).ok())
+        else {
+            continue;
+        };
+        if parts.len() < 3 || parts[2].contains("UNDEFINED") {
+            continue;
+        }
+        let theirs = normalize(parts[2]);
+        let Some(mine) = ours.get(&addr) else {
+            continue;
+        };
+        compared += 1;
+        if *mine != theirs {
+            differ.push(format!(
+                "{addr:08x} {}: ours '{mine}', objdump '{theirs}'",
+                parts[1].trim()
+            ));
+        }
+    }
+    assert!(compared > 4000, "only {compared} instructions compared");
+    assert!(
+        differ.is_empty(),
+        "{} of {compared} differ:\n{}",
+        differ.len(),
+        differ[..differ.len().min(60)].join("\n")
+    );
+}

@@ -63,7 +63,10 @@ fn run_programs(
         let interp = common::run_lockstep(&elf, ExecMode::Interp, None);
         let jit = common::run_lockstep(&elf, ExecMode::Jit, None);
         let tiered = common::run_lockstep(&elf, ExecMode::Tiered, None);
-        assert_eq!(interp, tiered, "{isa} seed {seed}: interpreter and tiered differ");
+        assert_eq!(
+            interp, tiered,
+            "{isa} seed {seed}: interpreter and tiered differ"
+        );
         assert_eq!(
             interp.outcome,
             lockstep::machine::Outcome::Exited(0),

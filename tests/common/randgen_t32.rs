@@ -71,7 +71,12 @@ struct Gen<'a> {
 }
 
 fn movw32(rd: u32, v: u32) -> u32 {
-    0xf240_0000 | (v >> 11 & 1) << 26 | (v >> 12 & 0xf) << 16 | (v >> 8 & 7) << 12 | rd << 8 | (v & 0xff)
+    0xf240_0000
+        | (v >> 11 & 1) << 26
+        | (v >> 12 & 0xf) << 16
+        | (v >> 8 & 7) << 12
+        | rd << 8
+        | (v & 0xff)
 }
 
 fn movt32(rd: u32, v: u32) -> u32 {
@@ -138,8 +143,14 @@ impl Gen<'_> {
                 h!(self, op << 11 | imm << 6 | m << 3 | d);
             }
             1 => h!(self, 0x1800 | self.rng.bit() << 9 | m << 6 | n << 3 | d),
-            2 => h!(self, 0x1c00 | self.rng.bit() << 9 | self.rng.below(8) << 6 | n << 3 | d),
-            3 => h!(self, 0x2000 | self.rng.below(4) << 11 | d << 8 | self.rng.below(256)),
+            2 => h!(
+                self,
+                0x1c00 | self.rng.bit() << 9 | self.rng.below(8) << 6 | n << 3 | d
+            ),
+            3 => h!(
+                self,
+                0x2000 | self.rng.below(4) << 11 | d << 8 | self.rng.below(256)
+            ),
             4 | 5 => h!(self, 0x4000 | self.rng.below(16) << 6 | m << 3 | d),
             6 => {
                 // ADD, CMP, MOV with high registers (never SP or PC).
@@ -147,7 +158,11 @@ impl Gen<'_> {
                 match self.rng.below(3) {
                     0 => h!(self, 0x4400 | (dn >> 3) << 7 | rm << 3 | (dn & 7)),
                     1 => {
-                        let rm = if dn < 8 && rm < 8 { 8 + self.rng.below(5) } else { rm };
+                        let rm = if dn < 8 && rm < 8 {
+                            8 + self.rng.below(5)
+                        } else {
+                            rm
+                        };
                         h!(self, 0x4500 | (dn >> 3) << 7 | rm << 3 | (dn & 7));
                     }
                     _ => h!(self, 0x4600 | (dn >> 3) << 7 | rm << 3 | (dn & 7)),
@@ -196,17 +211,39 @@ impl Gen<'_> {
         match self.rng.below(3) {
             0 => {
                 let imm = self.modimm();
-                w!(self, 0xf000_0000 | op << 21 | s << 20 | n << 16 | d << 8 | imm);
+                w!(
+                    self,
+                    0xf000_0000 | op << 21 | s << 20 | n << 16 | d << 8 | imm
+                );
             }
             1 => {
                 let (ty, imm) = (self.rng.below(4), self.rng.below(32));
                 let m = self.reg();
-                w!(self, 0xea00_0000 | op << 21 | s << 20 | n << 16 | (imm >> 2) << 12 | d << 8 | (imm & 3) << 6 | ty << 4 | m);
+                w!(
+                    self,
+                    0xea00_0000
+                        | op << 21
+                        | s << 20
+                        | n << 16
+                        | (imm >> 2) << 12
+                        | d << 8
+                        | (imm & 3) << 6
+                        | ty << 4
+                        | m
+                );
             }
             _ => {
                 // LSL/LSR/ASR/ROR (register).
                 let d = self.reg();
-                w!(self, 0xfa00_f000 | self.rng.below(4) << 21 | s << 20 | n.min(12) << 16 | d << 8 | self.reg());
+                w!(
+                    self,
+                    0xfa00_f000
+                        | self.rng.below(4) << 21
+                        | s << 20
+                        | n.min(12) << 16
+                        | d << 8
+                        | self.reg()
+                );
             }
         }
     }
@@ -218,31 +255,54 @@ impl Gen<'_> {
         match self.rng.below(8) {
             0 => {
                 let n = if self.rng.one_in(4) { 15 } else { n };
-                let op = if self.rng.bit() == 1 { 0xf2a0_0000 } else { 0xf200_0000 };
+                let op = if self.rng.bit() == 1 {
+                    0xf2a0_0000
+                } else {
+                    0xf200_0000
+                };
                 w!(self, op | n << 16 | d << 8 | spread);
             }
             1 => {
                 let v = self.rng.next() as u32;
-                let w = if self.rng.bit() == 1 { movw32(d, v) } else { movt32(d, v) };
+                let w = if self.rng.bit() == 1 {
+                    movw32(d, v)
+                } else {
+                    movt32(d, v)
+                };
                 w!(self, w);
             }
             2 | 3 => {
                 // SSAT, USAT (LSL or ASR #1-31); SSAT16, USAT16.
                 let u = self.rng.bit();
                 if self.rng.one_in(3) {
-                    w!(self, 0xf320_0000 | u << 23 | n << 16 | d << 8 | self.rng.below(16));
+                    w!(
+                        self,
+                        0xf320_0000 | u << 23 | n << 16 | d << 8 | self.rng.below(16)
+                    );
                 } else {
                     let sh = self.rng.bit();
                     let imm5 = self.rng.below(32).max(sh);
                     let spread5 = (imm5 >> 2) << 12 | (imm5 & 3) << 6;
-                    w!(self, 0xf300_0000 | u << 23 | sh << 21 | n << 16 | d << 8 | spread5 | self.rng.below(32));
+                    w!(
+                        self,
+                        0xf300_0000
+                            | u << 23
+                            | sh << 21
+                            | n << 16
+                            | d << 8
+                            | spread5
+                            | self.rng.below(32)
+                    );
                 }
             }
             4 | 5 => {
                 let lsb = self.rng.below(32);
                 let width = 1 + self.rng.below(32 - lsb);
                 let spread5 = (lsb >> 2) << 12 | (lsb & 3) << 6;
-                w!(self, 0xf340_0000 | self.rng.bit() << 23 | n << 16 | d << 8 | spread5 | (width - 1));
+                w!(
+                    self,
+                    0xf340_0000 | self.rng.bit() << 23 | n << 16 | d << 8 | spread5 | (width - 1)
+                );
             }
             _ => {
                 let lsb = self.rng.below(32);
@@ -263,17 +323,35 @@ impl Gen<'_> {
         match self.rng.below(14) {
             0 => w!(self, 0xfb00_0000 | n << 16 | a << 12 | d << 8 | m),
             1 => w!(self, 0xfb00_0010 | n << 16 | a.min(12) << 12 | d << 8 | m),
-            2 => w!(self, 0xfb10_0000 | n << 16 | a << 12 | d << 8 | self.rng.below(4) << 4 | m),
+            2 => w!(
+                self,
+                0xfb10_0000 | n << 16 | a << 12 | d << 8 | self.rng.below(4) << 4 | m
+            ),
             3 => w!(self, 0xfb20_0000 | n << 16 | a << 12 | d << 8 | x << 4 | m),
             4 => w!(self, 0xfb40_0000 | n << 16 | a << 12 | d << 8 | x << 4 | m),
             5 => w!(self, 0xfb30_0000 | n << 16 | a << 12 | d << 8 | x << 4 | m),
             6 => w!(self, 0xfb50_0000 | n << 16 | a << 12 | d << 8 | x << 4 | m),
-            7 => w!(self, 0xfb60_0000 | n << 16 | a.min(12) << 12 | d << 8 | x << 4 | m),
+            7 => w!(
+                self,
+                0xfb60_0000 | n << 16 | a.min(12) << 12 | d << 8 | x << 4 | m
+            ),
             8 => w!(self, 0xfb70_0000 | n << 16 | a << 12 | d << 8 | m),
-            9 => w!(self, 0xfb80_0000 | self.rng.pick(&[0, 2, 4, 6]) << 20 | n << 16 | lo << 12 | hi << 8 | m),
-            10 => w!(self, 0xfb90_f0f0 | self.rng.bit() << 21 | n << 16 | d << 8 | m),
-            11 => w!(self, 0xfbc0_0080 | n << 16 | lo << 12 | hi << 8 | self.rng.below(4) << 4 | m),
-            12 => w!(self, 0xfbc0_00c0 | self.rng.bit() << 20 | n << 16 | lo << 12 | hi << 8 | x << 4 | m),
+            9 => w!(
+                self,
+                0xfb80_0000 | self.rng.pick(&[0, 2, 4, 6]) << 20 | n << 16 | lo << 12 | hi << 8 | m
+            ),
+            10 => w!(
+                self,
+                0xfb90_f0f0 | self.rng.bit() << 21 | n << 16 | d << 8 | m
+            ),
+            11 => w!(
+                self,
+                0xfbc0_0080 | n << 16 | lo << 12 | hi << 8 | self.rng.below(4) << 4 | m
+            ),
+            12 => w!(
+                self,
+                0xfbc0_00c0 | self.rng.bit() << 20 | n << 16 | lo << 12 | hi << 8 | x << 4 | m
+            ),
             _ => w!(self, 0xfbe0_0060 | n << 16 | lo << 12 | hi << 8 | m),
         }
     }
@@ -283,19 +361,51 @@ impl Gen<'_> {
         match self.rng.below(8) {
             0 | 1 => {
                 let op1 = self.rng.pick(&[0, 1, 2, 4, 5, 6]);
-                w!(self, 0xfa80_f000 | op1 << 20 | n << 16 | d << 8 | self.rng.bit() << 6 | self.rng.below(3) << 4 | m);
+                w!(
+                    self,
+                    0xfa80_f000
+                        | op1 << 20
+                        | n << 16
+                        | d << 8
+                        | self.rng.bit() << 6
+                        | self.rng.below(3) << 4
+                        | m
+                );
             }
-            2 => w!(self, 0xfa80_f080 | n << 16 | d << 8 | self.rng.below(4) << 4 | m),
-            3 => w!(self, 0xfa90_f080 | m << 16 | d << 8 | self.rng.below(4) << 4 | m),
+            2 => w!(
+                self,
+                0xfa80_f080 | n << 16 | d << 8 | self.rng.below(4) << 4 | m
+            ),
+            3 => w!(
+                self,
+                0xfa90_f080 | m << 16 | d << 8 | self.rng.below(4) << 4 | m
+            ),
             4 => w!(self, 0xfaa0_f080 | n << 16 | d << 8 | m),
             5 => w!(self, 0xfab0_f080 | m << 16 | d << 8 | m),
             6 => {
                 let n = if self.rng.bit() == 1 { 15 } else { n };
-                w!(self, 0xfa00_f080 | self.rng.below(6) << 20 | n << 16 | d << 8 | self.rng.below(4) << 4 | m);
+                w!(
+                    self,
+                    0xfa00_f080
+                        | self.rng.below(6) << 20
+                        | n << 16
+                        | d << 8
+                        | self.rng.below(4) << 4
+                        | m
+                );
             }
             _ => {
                 let imm = self.rng.below(32);
-                w!(self, 0xeac0_0000 | n << 16 | (imm >> 2) << 12 | d << 8 | (imm & 3) << 6 | self.rng.bit() << 5 | m);
+                w!(
+                    self,
+                    0xeac0_0000
+                        | n << 16
+                        | (imm >> 2) << 12
+                        | d << 8
+                        | (imm & 3) << 6
+                        | self.rng.bit() << 5
+                        | m
+                );
             }
         }
     }
@@ -304,7 +414,10 @@ impl Gen<'_> {
         if self.rng.bit() == 1 {
             w!(self, 0xf3ef_8000 | self.reg() << 8);
         } else {
-            w!(self, 0xf380_8000 | self.reg() << 16 | self.rng.pick(&[4, 8, 12]) << 8);
+            w!(
+                self,
+                0xf380_8000 | self.reg() << 16 | self.rng.pick(&[4, 8, 12]) << 8
+            );
         }
     }
 
@@ -331,19 +444,39 @@ impl Gen<'_> {
                 let base = self.scratch_addr(4, 0x100);
                 self.set_reg(n, base);
                 let kind = self.rng.pick(&[0x6000, 0x7000, 0x8000]);
-                h!(self, kind | self.rng.bit() << 11 | self.rng.below(32) << 6 | n << 3 | t);
+                h!(
+                    self,
+                    kind | self.rng.bit() << 11 | self.rng.below(32) << 6 | n << 3 | t
+                );
             }
             2 => {
                 // 32-bit, 12-bit offset; literals now and then.
                 let l = self.rng.bit();
                 let (s, size) = self.size(l);
                 if l == 1 && self.rng.one_in(6) {
-                    w!(self, 0xf81f_0000 | s << 24 | self.rng.bit() << 23 | size << 21 | t << 12 | self.rng.below(0x400));
+                    w!(
+                        self,
+                        0xf81f_0000
+                            | s << 24
+                            | self.rng.bit() << 23
+                            | size << 21
+                            | t << 12
+                            | self.rng.below(0x400)
+                    );
                     return;
                 }
                 let base = self.scratch_addr(1, 0x1000);
                 self.set_reg(n, base);
-                w!(self, 0xf880_0000 | s << 24 | size << 21 | l << 20 | n << 16 | t << 12 | self.rng.below(0x1000));
+                w!(
+                    self,
+                    0xf880_0000
+                        | s << 24
+                        | size << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | self.rng.below(0x1000)
+                );
             }
             3 => {
                 // 32-bit, 8-bit offset: pre/post-indexed, writeback, T forms.
@@ -357,7 +490,19 @@ impl Gen<'_> {
                 };
                 let base = self.scratch_addr(1, 0x100);
                 self.set_reg(n, base);
-                w!(self, 0xf800_0800 | s << 24 | size << 21 | l << 20 | n << 16 | t << 12 | p << 10 | u << 9 | w << 8 | self.rng.below(256));
+                w!(
+                    self,
+                    0xf800_0800
+                        | s << 24
+                        | size << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | p << 10
+                        | u << 9
+                        | w << 8
+                        | self.rng.below(256)
+                );
             }
             4 => {
                 // 32-bit, register offset shifted left 0-3.
@@ -368,7 +513,17 @@ impl Gen<'_> {
                 self.set_reg(n, base);
                 let off = self.rng.below(0x100);
                 self.set_reg(m, off);
-                w!(self, 0xf800_0000 | s << 24 | size << 21 | l << 20 | n << 16 | t << 12 | self.rng.below(4) << 4 | m);
+                w!(
+                    self,
+                    0xf800_0000
+                        | s << 24
+                        | size << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | self.rng.below(4) << 4
+                        | m
+                );
             }
             5 => {
                 // LDRD/STRD.
@@ -383,7 +538,18 @@ impl Gen<'_> {
                 };
                 let base = self.scratch_addr(4, 0x400);
                 self.set_reg(n, base);
-                w!(self, 0xe840_0000 | p << 24 | u << 23 | w << 21 | l << 20 | n << 16 | t << 12 | t2 << 8 | self.rng.below(256));
+                w!(
+                    self,
+                    0xe840_0000
+                        | p << 24
+                        | u << 23
+                        | w << 21
+                        | l << 20
+                        | n << 16
+                        | t << 12
+                        | t2 << 8
+                        | self.rng.below(256)
+                );
             }
             6 => {
                 // LDM/STM, 16- and 32-bit.
@@ -416,7 +582,11 @@ impl Gen<'_> {
     /// (S, size) of a load (signed forms) or store.
     fn size(&mut self, load: u32) -> (u32, u32) {
         let size = self.rng.below(3);
-        let s = if load == 1 && size < 2 { self.rng.bit() } else { 0 };
+        let s = if load == 1 && size < 2 {
+            self.rng.bit()
+        } else {
+            0
+        };
         (s, size)
     }
 
@@ -613,7 +783,11 @@ impl Gen<'_> {
         let mut mask = 1 << (4 - count);
         for k in 0..count - 1 {
             let then = self.rng.bit() ^ 1;
-            let bit = if then == 1 { firstcond & 1 } else { (firstcond & 1) ^ 1 };
+            let bit = if then == 1 {
+                firstcond & 1
+            } else {
+                (firstcond & 1) ^ 1
+            };
             mask |= bit << (3 - k);
         }
         h!(self, 0xbf00 | firstcond << 4 | mask);

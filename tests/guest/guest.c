@@ -33,7 +33,11 @@ void put_dec(i32 v) {
 static u32 semihost(u32 op, const void *arg) {
     register u32 r0 __asm__("r0") = op;
     register const void *r1 __asm__("r1") = arg;
+#ifdef __thumb__
+    __asm__ volatile("svc 0xab" : "+r"(r0) : "r"(r1) : "memory");
+#else
     __asm__ volatile("svc 0x123456" : "+r"(r0) : "r"(r1) : "memory");
+#endif
     return r0;
 }
 
@@ -44,4 +48,12 @@ void guest_exit(int code) {
     semihost(0x20, block);
     for (;;) {
     }
+}
+
+/* libgcc's division by zero (Linux flavour) raises SIGFPE. */
+int raise(int sig) {
+    uart_puts("raise ");
+    put_dec(sig);
+    uart_putc('\n');
+    guest_exit(128 + sig);
 }

@@ -610,7 +610,7 @@ fn dp_name(w: u32) -> Option<(&'static str, bool, bool, bool)> {
         0b1011 => ("sbc", false, false, true),
         0b1101 if d == 15 && s => ("cmp", true, false, true),
         0b1101 => ("sub", false, false, true),
-        0b1110 => ("rsb", false, false, true),
+        0b1110 => ("rsb", false, false, false),
         _ => return None,
     })
 }
