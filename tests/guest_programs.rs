@@ -59,6 +59,30 @@ fn thumb_programs_and_libgcc_calls_agree_with_qemu() {
     }
 }
 
+/// Thumb handlers (SCTLR.TE), Thumb return addresses, semihosting by
+/// HLT, and a fault in the middle of an IT block whose return resumes
+/// the block under its conditions.
+#[test]
+fn thumb_exceptions_and_it_blocks_across_a_fault() {
+    let elf = common::guest("thumb_exceptions");
+    let r = common::run_both(&elf);
+    assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.uart);
+    let lines: Vec<&str> = r.uart.lines().collect();
+    // The SVC handler ran in Thumb state and returned r0 + 1.
+    assert!(
+        lines[2].ends_with("f3") && lines[3] == "0000df05" && lines[4] == "00000002",
+        "{}",
+        r.uart
+    );
+    // Z set: MOVEQ ran, LDRDEQ ran after its fault, ADDNE did not.
+    assert_eq!(
+        &lines[lines.len() - 4..],
+        ["00000011", "12345678", "9abcdef0", "00000122"]
+    );
+    assert_eq!(r.semihost, "semihosting from Thumb\n");
+    check_against_qemu(&elf, &r);
+}
+
 #[test]
 fn self_modifying_code_is_seen() {
     let elf = common::guest("smc");
