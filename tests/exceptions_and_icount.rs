@@ -348,3 +348,31 @@ fn the_checkpoint_hook_sees_every_exception_at_the_same_icount_in_every_mode() {
     assert_eq!(vectors, [2, 1, 3, 4, 2, 2, 1, 2]);
     assert!(seen[0].windows(2).all(|w| w[0].icount < w[1].icount));
 }
+
+/// Stopping after every single instruction of a Thumb program full of IT
+/// blocks (so many stops fall inside one) and resuming gives the same
+/// state as running straight through, in every mode.
+#[test]
+fn thumb_stops_inside_it_blocks_resume_exactly() {
+    let harness = common::guest("randharness");
+    let program = common::randgen_t32::generate(0x17_b10c, 4, 200);
+    let dir = common::root().join("target/test-elves");
+    std::fs::create_dir_all(&dir).unwrap();
+    let elf = dir.join("thumb-it-stops.elf");
+    common::randgen::write_elf(&harness, &program, &elf);
+    let end = 40_000;
+    for exec in common::MODES {
+        let direct = run_lockstep(&elf, exec, Some(end));
+        let (mut m, _read) = common::machine(&elf, exec);
+        let mut inside_it = 0;
+        for stop in (1..6_000).step_by(1).chain([20_000, end]) {
+            assert_eq!(m.run(Some(stop)), Outcome::Limit);
+            assert_eq!(m.icount(), stop);
+            if m.cpu().cpsr() & psr::IT_MASK != 0 {
+                inside_it += 1;
+            }
+        }
+        assert!(inside_it > 20, "{exec:?}: only {inside_it} stops inside IT blocks");
+        assert_eq!(m.cpu(), &direct.cpu, "{exec:?}: resumed run differs");
+    }
+}
