@@ -372,7 +372,10 @@ fn thumb_stops_inside_it_blocks_resume_exactly() {
                 inside_it += 1;
             }
         }
-        assert!(inside_it > 20, "{exec:?}: only {inside_it} stops inside IT blocks");
+        assert!(
+            inside_it > 20,
+            "{exec:?}: only {inside_it} stops inside IT blocks"
+        );
         assert_eq!(m.cpu(), &direct.cpu, "{exec:?}: resumed run differs");
     }
 }

@@ -9,6 +9,7 @@ pub mod background;
 pub mod clif;
 pub mod codemem;
 pub mod engine;
+pub mod float;
 pub mod frontend;
 pub mod interp;
 pub mod ir;

@@ -21,6 +21,7 @@ pub mod disasm;
 pub mod disasm_t32;
 pub mod helpers;
 pub mod lift;
+pub mod vfp;
 
 use crate::ir::Block;
 use crate::ir::{BlockKey, Builder, Slot, Terminal, Type};
