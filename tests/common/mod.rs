@@ -5,6 +5,7 @@
 
 pub mod randgen;
 pub mod randgen_t32;
+pub mod randgen_vfp;
 pub mod session;
 
 use lockstep::machine::{ArmVirt, Machine, MachineConfig, Outcome};

@@ -70,7 +70,7 @@ struct Gen<'a> {
     in_it: bool,
 }
 
-fn movw32(rd: u32, v: u32) -> u32 {
+pub fn movw32(rd: u32, v: u32) -> u32 {
     0xf240_0000
         | (v >> 11 & 1) << 26
         | (v >> 12 & 0xf) << 16
@@ -79,7 +79,7 @@ fn movw32(rd: u32, v: u32) -> u32 {
         | (v & 0xff)
 }
 
-fn movt32(rd: u32, v: u32) -> u32 {
+pub fn movt32(rd: u32, v: u32) -> u32 {
     movw32(rd, v >> 16) | 0x0080_0000
 }
 
@@ -864,7 +864,7 @@ fn fix_up(code: &mut [u16], base: u32, at: usize, fix: Fix, targets: &[u32]) {
 }
 
 /// BLX (T32, immediate) at `from` to the ARM address `to`.
-fn blx_arm(from: u32, to: u32) -> [u16; 2] {
+pub fn blx_arm(from: u32, to: u32) -> [u16; 2] {
     let off = to.wrapping_sub((from + 4) & !3);
     let s = off >> 24 & 1;
     let j1 = (!(off >> 23) & 1) ^ s;

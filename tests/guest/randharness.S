@@ -6,8 +6,14 @@
 @ APSR flags from the next 64-byte record at 0x40310000; dump_state prints
 @ r0-r12, the APSR and a checksum of the 64 KiB scratch area at 0x40300000
 @ on the UART, one line per segment. Unpatched, the harness just exits.
+@
+@ Floating-point programs call load_state_fp and dump_state_fp instead:
+@ 512-byte records, the core state as above, then D0-D31 at offset 64
+@ and the FPSCR at 320; the dump adds D0-D31 and the FPSCR. The harness
+@ enables VFP (CPACR, FPEXC.EN) before the random code runs.
     .syntax unified
     .arm
+    .fpu vfpv3
     .text
     .global _start
 @ Fixed entry points for the generated code.
@@ -16,11 +22,20 @@ _start:
     b       load_state          @ 0x40100004
     b       dump_state          @ 0x40100008
     b       harness_exit        @ 0x4010000c
+    b       load_state_fp       @ 0x40100010
+    b       dump_state_fp       @ 0x40100014
 start:
     ldr     sp, =__stack_top
     ldr     r0, =state_index
     mov     r1, #0
     str     r1, [r0]
+    @ Enable CP10 and CP11, then VFP.
+    mrc     p15, 0, r0, c1, c0, 2
+    orr     r0, r0, #0x00f00000
+    mcr     p15, 0, r0, c1, c0, 2
+    isb
+    mov     r0, #0x40000000
+    vmsr    fpexc, r0
     bl      random_code
 harness_exit:
     ldr     r1, =exit_block
@@ -40,9 +55,9 @@ load_state:
     ldm     r0, {r0-r12}
     bx      lr
 
-@ Prints r0-r12, APSR and the scratch checksum as 15 hex words.
-dump_state:
-    push    {r0-r12, lr}
+@ Prints r0-r12, APSR and the scratch checksum as 15 hex words (the
+@ caller pushed {r0-r12, lr} right before).
+.macro DUMP_CORE
     mrs     r0, APSR
     bic     r0, r0, #0x1f       @ mode bits: not part of the comparison
     push    {r0}
@@ -67,9 +82,56 @@ dump_state:
     bl      put_word
     ldr     r0, [sp]
     bl      put_word
+    add     sp, sp, #8
+.endm
+
+dump_state:
+    push    {r0-r12, lr}
+    DUMP_CORE
     mov     r0, #'\n'
     bl      put_char
-    add     sp, sp, #8
+    pop     {r0-r12, lr}
+    bx      lr
+
+load_state_fp:
+    ldr     r0, =state_index
+    ldr     r1, [r0]
+    add     r2, r1, #1
+    str     r2, [r0]
+    ldr     r0, =0x40310000
+    add     r0, r0, r1, lsl #9
+    add     r1, r0, #64
+    vldmia  r1!, {d0-d15}
+    vldmia  r1!, {d16-d31}
+    ldr     r1, [r1]
+    vmsr    fpscr, r1
+    ldr     r1, [r0, #52]
+    msr     APSR_nzcvqg, r1
+    ldm     r0, {r0-r12}
+    bx      lr
+
+@ Prints what dump_state prints, then D0-D31 (high word first) and the
+@ FPSCR, on the same line.
+dump_state_fp:
+    push    {r0-r12, lr}
+    DUMP_CORE
+    ldr     r4, =fp_buffer
+    vstmia  r4!, {d0-d15}
+    vstmia  r4!, {d16-d31}
+    vmrs    r0, fpscr
+    str     r0, [r4]
+    ldr     r6, =fp_buffer
+    mov     r7, #32
+5:  ldr     r0, [r6, #4]
+    bl      put_word
+    ldr     r0, [r6], #8
+    bl      put_word
+    subs    r7, r7, #1
+    bne     5b
+    ldr     r0, [r6]
+    bl      put_word
+    mov     r0, #'\n'
+    bl      put_char
     pop     {r0-r12, lr}
     bx      lr
 
@@ -100,6 +162,8 @@ put_char:
     .data
     .balign 4
 state_index: .word 0
+    .balign 8
+fp_buffer:   .space 264
 exit_block:  .word 0x20026, 0
 
     .section .random_code, "awx", %progbits

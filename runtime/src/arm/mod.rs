@@ -168,6 +168,19 @@ pub struct ArmCpu {
     pub cntp_cval: u64,
     /// Virtual timer compare value.
     pub cntv_cval: u64,
+    /// Coprocessor access control (CP15 CPACR): CP10/CP11 access and the
+    /// ASEDIS/D32DIS bits.
+    pub cpacr: u32,
+    /// Floating-point exception control (FPEXC): EN enables VFP and
+    /// Advanced SIMD.
+    pub fpexc: u32,
+    /// Floating-point status and control (FPSCR).
+    pub fpscr: u32,
+    /// Reserved for alignment of the extension registers.
+    pub _pad2: u32,
+    /// The extension registers D0-D31 (S0-S31 overlay D0-D15: S2n is the
+    /// low half of Dn, S2n+1 the high half; Q0-Q15 pair them).
+    pub vfp: [u64; 32],
     /// Not architectural: the machine serves semihosting calls (set by the
     /// board; part of the translation flags, not of the state digest).
     pub semihosting: bool,
@@ -260,6 +273,11 @@ impl ArmCpu {
             cntv_ctl: 0,
             cntp_cval: 0,
             cntv_cval: 0,
+            cpacr: 0,
+            fpexc: 0,
+            fpscr: 0,
+            _pad2: 0,
+            vfp: [0; 32],
             semihosting: false,
         }
     }
@@ -351,9 +369,13 @@ impl ArmCpu {
                 self.cntv_ctl,
             ])
             .chain(self.tpidr)
-            .chain(self.fault_regs);
+            .chain(self.fault_regs)
+            .chain([self.cpacr, self.fpexc, self.fpscr]);
         for w in words {
             h.write_u32(w);
+        }
+        for d in self.vfp {
+            h.write_u64(d);
         }
         for d in [
             self.excl_addr,
@@ -424,6 +446,20 @@ impl ArmCpu {
         if self.semihosting {
             f |= tb_flags::SEMIHOSTING;
         }
+        // CP10 (and CP11, which must match) access for this privilege.
+        let cp10 = self.cpacr >> 20 & 3;
+        if cp10 == 3 || (cp10 == 1 && self.mode() != psr::MODE_USR) {
+            f |= tb_flags::VFP_ACCESS;
+            if self.fpexc & fpexc::EN != 0 {
+                f |= tb_flags::VFP_EN;
+            }
+            if self.cpacr & cpacr::D32DIS != 0 {
+                f |= tb_flags::D32DIS;
+            }
+            if self.cpacr & cpacr::ASEDIS != 0 {
+                f |= tb_flags::ASEDIS;
+            }
+        }
         f
     }
 }
@@ -439,6 +475,35 @@ pub mod tb_flags {
     pub const STRICT_ALIGN: u32 = 1 << 29;
     /// The machine serves semihosting (`HLT` may be a semihosting call).
     pub const SEMIHOSTING: u32 = 1 << 30;
+    /// CPACR grants CP10/CP11 access at this privilege: VMRS/VMSR of the
+    /// system registers (FPEXC, FPSID, MVFRn) work even with FPEXC.EN
+    /// clear.
+    pub const VFP_ACCESS: u32 = 1 << 21;
+    /// ... and FPEXC.EN is set: every VFP and Advanced SIMD instruction
+    /// may execute.
+    pub const VFP_EN: u32 = 1 << 22;
+    /// CPACR.D32DIS: D16-D31 are not accessible.
+    pub const D32DIS: u32 = 1 << 23;
+    /// CPACR.ASEDIS: Advanced SIMD instructions are UNDEFINED.
+    pub const ASEDIS: u32 = 1 << 24;
+}
+
+/// FPEXC bits.
+pub mod fpexc {
+    /// VFP and Advanced SIMD enabled.
+    pub const EN: u32 = 1 << 30;
+}
+
+/// CPACR bits.
+pub mod cpacr {
+    /// CP10 and CP11 access fields.
+    pub const CP10_CP11: u32 = 0xf << 20;
+    /// Advanced SIMD disabled.
+    pub const ASEDIS: u32 = 1 << 31;
+    /// D16-D31 disabled.
+    pub const D32DIS: u32 = 1 << 30;
+    /// The writable bits.
+    pub const WRITABLE: u32 = ASEDIS | D32DIS | CP10_CP11;
 }
 
 impl Translate for ArmCpu {

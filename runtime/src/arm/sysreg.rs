@@ -1,5 +1,5 @@
 //! The coprocessor system registers of a Cortex-A15-class core without
-//! the Security and Virtualization Extensions and without VFP/NEON: CP15
+//! the Security and Virtualization Extensions: CP15
 //! (identification, system control, MMU, fault, cache and TLB maintenance,
 //! thread ID, generic timer) and the one CP14 debug register Linux probes.
 //!
@@ -15,8 +15,8 @@ use crate::softmmu;
 use std::mem::offset_of;
 
 /// Identification values (QEMU's Cortex-A15 model, with the Security,
-/// Virtualization, debug, ThumbEE and floating-point features reported
-/// absent because this core does not have them).
+/// Virtualization, debug and ThumbEE features reported absent because
+/// this core does not have them).
 pub mod id {
     /// Main ID: ARM Cortex-A15 r4p0, as QEMU 7.2 reports it.
     pub const MIDR: u32 = 0x414f_c0f0;
@@ -46,6 +46,16 @@ pub mod id {
     pub const CLIDR: u32 = 0x0a20_0023;
     /// Cache geometry for CSSELR 0 (L1 D), 1 (L1 I), 2 (L2).
     pub const CCSIDR: [u32; 3] = [0x701f_e00a, 0x201f_e00a, 0x711f_e07a];
+    /// FPSID: ARM VFPv3-or-later common subarchitecture v2, part 0x30
+    /// (Cortex-A15), as QEMU reports it.
+    pub const FPSID: u32 = 0x4104_30f0;
+    /// MVFR0: 32 double registers, single and double precision with
+    /// divide and square root, all rounding modes, no short vectors, no
+    /// trapping.
+    pub const MVFR0: u32 = 0x1011_0222;
+    /// MVFR1: flush-to-zero and default NaN modes, half-precision
+    /// conversion; no Advanced SIMD yet.
+    pub const MVFR1: u32 = 0x0100_0011;
 }
 
 /// Registers whose accesses need code rather than a field or a constant.
@@ -299,9 +309,14 @@ pub fn lookup32(cp: u32, opc1: u32, crn: u32, crm: u32, opc2: u32) -> Option<Sys
         // c1: system control.
         (0, 1, 0, 0) => special("SCTLR", S::Sctlr, true, true),
         (0, 1, 0, 1) => field("ACTLR", off!(actlr), 0xffff_ffff),
-        // No coprocessors to enable: CP10/CP11 (VFP) are absent, so the
-        // access bits read as zero and ignore writes.
-        (0, 1, 0, 2) => raz_wi("CPACR"),
+        // CP10/CP11 (VFP and Advanced SIMD) access, ASEDIS, D32DIS; the
+        // other coprocessors are absent (RAZ/WI). Access changes what
+        // translates, so a write ends the block.
+        (0, 1, 0, 2) => {
+            let mut r = field("CPACR", off!(cpacr), super::cpacr::WRITABLE);
+            r.ends_block = true;
+            r
+        }
         // c2, c3: translation tables and domains.
         (0, 2, 0, 0) => special("TTBR0", S::Ttbr0, true, true),
         (0, 2, 0, 1) => special("TTBR1", S::Ttbr1, true, true),

@@ -178,7 +178,9 @@ pub fn lookup16(hw: u32) -> Option<&'static TEncoding> {
 /// The 32-bit encoding `w` (first halfword in 31:16), or `None` if it is
 /// undefined.
 pub fn lookup32(w: u32) -> Option<&'static TEncoding> {
-    T32.iter().find(|e| w & e.mask == e.value)
+    T32.iter()
+        .find(|e| w & e.mask == e.value)
+        .or_else(|| super::decode_vfp::lookup(w))
 }
 
 /// Whether the halfword `hw` starts a 32-bit instruction.

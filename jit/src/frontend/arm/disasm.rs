@@ -13,8 +13,11 @@ const SHIFT: [&str; 4] = ["lsl", "lsr", "asr", "ror"];
 
 /// The assembler text of the A32 encoding `word` at address `pc`.
 pub fn disassemble_at(word: u32, pc: u32) -> String {
-    match decode::lookup(word) {
-        Some(e) => (e.format)(word, pc),
+    if let Some(e) = decode::lookup(word) {
+        return (e.format)(word, pc);
+    }
+    match super::decode_vfp::lookup(word) {
+        Some(e) => (e.format)(&super::disasm_vfp::a32_insn(word, pc)),
         None => undefined(word, pc),
     }
 }

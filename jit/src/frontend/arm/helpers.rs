@@ -9,7 +9,7 @@ use lockstep_runtime::softmmu::{self, MemOp};
 
 /// # Safety
 /// `env` must be the live ARM environment.
-unsafe fn arm<'a>(env: *mut u8) -> &'a mut CpuEnv<ArmCpu> {
+pub(super) unsafe fn arm<'a>(env: *mut u8) -> &'a mut CpuEnv<ArmCpu> {
     unsafe { &mut *(env as *mut CpuEnv<ArmCpu>) }
 }
 

@@ -17,8 +17,10 @@
 
 pub mod decode;
 pub mod decode_t32;
+pub mod decode_vfp;
 pub mod disasm;
 pub mod disasm_t32;
+pub mod disasm_vfp;
 pub mod helpers;
 pub mod lift;
 pub mod vfp;
@@ -77,6 +79,26 @@ pub mod slots {
     };
     /// The PC.
     pub const PC: Slot = reg_slot(15);
+    /// FPSCR.
+    pub const FPSCR: Slot = arch_slot(offset_of!(ArmCpu, fpscr));
+    /// FPEXC.
+    pub const FPEXC: Slot = arch_slot(offset_of!(ArmCpu, fpexc));
+}
+
+/// The slot of single-precision register S`s` (0-31): half of D`s/2`.
+pub const fn vfp_s_slot(s: u32) -> Slot {
+    Slot {
+        offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, vfp) + 4 * s as usize) as u32,
+        ty: Type::I32,
+    }
+}
+
+/// The slot of double-precision register D`d` (0-31).
+pub const fn vfp_d_slot(d: u32) -> Slot {
+    Slot {
+        offset: (offset_of!(Env, arch) + offset_of!(ArmCpu, vfp) + 8 * d as usize) as u32,
+        ty: Type::I64,
+    }
 }
 
 /// The slot of a `u32` field of [`ArmCpu`] at byte offset `field_offset`.

@@ -130,12 +130,35 @@ fn process_nans<F: ArmFloat>(ops: &[F], fpscr: &mut u32) -> Option<u64> {
     })
 }
 
-/// Rounds an operation's result into the FPSCR's rules: `op` computes
-/// it in a given rounding mode (called again only to tell tininess
-/// before rounding). Returns the result's bits.
-fn round<F: ArmFloat>(fpscr: &mut u32, op: impl Fn(Round) -> StatusAnd<F>) -> u64 {
+/// Rounds an operation's result into the FPSCR's rules: `op(mode, half)`
+/// computes it in a rounding mode, or half of it (`half`: exact scaling
+/// of the operands, used to tell an overflow APFloat does not report).
+/// It is called again only in those corner cases. Returns the result's
+/// bits.
+fn round<F: ArmFloat>(fpscr: &mut u32, op: impl Fn(Round, bool) -> StatusAnd<F>) -> u64 {
     let mode = rounding(*fpscr);
-    let StatusAnd { status, value } = op(mode);
+    round_in(mode, fpscr, op)
+}
+
+/// [`round`] in a rounding mode the instruction fixes.
+fn round_in<F: ArmFloat>(
+    mode: Round,
+    fpscr: &mut u32,
+    op: impl Fn(Round, bool) -> StatusAnd<F>,
+) -> u64 {
+    let StatusAnd { mut status, value } = op(mode, false);
+    if status.contains(Status::INEXACT)
+        && value.abs().bitwise_eq(F::largest())
+        && !status.contains(Status::OVERFLOW)
+    {
+        // Rounding toward zero gave the largest number: ARM (and IEEE)
+        // call it an overflow when the exact result is at least
+        // 2^(emax+1), which APFloat leaves unsaid. Half of it decides.
+        let half = op(Round::TowardZero, true).value;
+        if half.is_finite() && half.ilogb() >= F::MAX_EXP {
+            status |= Status::OVERFLOW;
+        }
+    }
     if value.is_nan() {
         // An invalid operation on numbers: the default NaN.
         *fpscr |= fpscr::IOC;
@@ -146,7 +169,7 @@ fn round<F: ArmFloat>(fpscr: &mut u32, op: impl Fn(Round) -> StatusAnd<F>) -> u6
         || (value.is_denormal())
         || (inexact
             && value.abs().bitwise_eq(F::smallest_normalized())
-            && float::tiny_before_rounding(&op));
+            && float::tiny_before_rounding(|r| op(r, false)));
     if tiny && F::FLUSHES && *fpscr & fpscr::FZ != 0 {
         *fpscr |= fpscr::UFC;
         return F::ZERO.copy_sign(value).bits();
@@ -192,11 +215,18 @@ pub fn binop<F: ArmFloat>(op: BinOp, a: u64, b: u64, fpscr: &mut u32) -> u64 {
     if let Some(nan) = process_nans(&[x, y], fpscr) {
         return nan;
     }
-    round(fpscr, |r| match op {
-        BinOp::Add => x.add_r(y, r),
-        BinOp::Sub => x.sub_r(y, r),
-        BinOp::Mul => x.mul_r(y, r),
-        BinOp::Div => x.div_r(y, r),
+    round(fpscr, |r, half| {
+        let (hx, hy) = if half {
+            (x.scalbn(-1), y.scalbn(-1))
+        } else {
+            (x, y)
+        };
+        match op {
+            BinOp::Add => hx.add_r(hy, r),
+            BinOp::Sub => hx.sub_r(hy, r),
+            BinOp::Mul => hx.mul_r(y, r),
+            BinOp::Div => hx.div_r(y, r),
+        }
     })
 }
 
@@ -214,7 +244,13 @@ pub fn mul_add<F: ArmFloat>(addend: u64, op1: u64, op2: u64, fpscr: &mut u32) ->
     if let Some(nan) = process_nans(&[a, x, y], fpscr) {
         return nan;
     }
-    round(fpscr, |r| x.mul_add_r(y, a, r))
+    round(fpscr, |r, half| {
+        if half {
+            x.scalbn(-1).mul_add_r(y, a.scalbn(-1), r)
+        } else {
+            x.mul_add_r(y, a, r)
+        }
+    })
 }
 
 /// FPSqrt.
@@ -223,7 +259,8 @@ pub fn sqrt<F: ArmFloat>(a: u64, fpscr: &mut u32) -> u64 {
     if let Some(nan) = process_nans(&[x], fpscr) {
         return nan;
     }
-    round(fpscr, |r| float::sqrt(x, r))
+    // A square root never overflows.
+    round(fpscr, |r, _| float::sqrt(x, r))
 }
 
 /// FPCompare: the NZCV flags of comparing `a` with `b` (unordered 0011,
@@ -267,8 +304,9 @@ pub fn convert<From: ArmFloat + FloatConvert<To>, To: ArmFloat>(a: u64, fpscr: &
         };
         return sign | To::DEFAULT_NAN | p;
     }
-    round(fpscr, |r| {
+    round(fpscr, |r, half| {
         let mut loses = false;
+        let x = if half { x.scalbn(-1) } else { x };
         x.convert_r(r, &mut loses)
     })
 }
@@ -312,12 +350,14 @@ pub fn to_fixed<F: ArmFloat>(
 }
 
 /// FixedToFP: the `width`-bit integer `a` (signed or not) divided by
-/// 2^`fbits`, rounded by the FPSCR.
+/// 2^`fbits`, rounded to nearest (fixed point) or by the FPSCR
+/// (integers).
 pub fn from_fixed<F: ArmFloat>(
     a: u64,
     fbits: u32,
     unsigned: bool,
     width: u32,
+    round_to_nearest: bool,
     fpscr: &mut u32,
 ) -> u64 {
     let v = a & (u64::MAX >> (64 - width));
@@ -326,7 +366,13 @@ pub fn from_fixed<F: ArmFloat>(
     } else {
         i128::from(((v << (64 - width)) as i64) >> (64 - width))
     };
-    round(fpscr, |r| {
+    let mode = if round_to_nearest {
+        Round::NearestTiesToEven
+    } else {
+        rounding(*fpscr)
+    };
+    // A 32-bit integer never overflows a float.
+    round_in(mode, fpscr, |r, _| {
         let s = F::from_i128_r(int, r);
         // Scaling down by at most 2^32 stays in the normal range.
         s.status.and(s.value.scalbn(-(fbits as i32) as _))
@@ -389,6 +435,172 @@ pub fn half_to_single(h: u64, fpscr: &mut u32) -> u64 {
         return (h & 0x8000) << 16 | 0x8f << 23 | (h & 0x3ff) << 13;
     }
     convert::<Half, Single>(h, fpscr)
+}
+
+/// Selectors of the one-operand helper ([`helpers::UNARY`]).
+pub mod unary {
+    /// Square root (with the precision bit, 8).
+    pub const SQRT: u64 = 0;
+    /// Single to double.
+    pub const SINGLE_TO_DOUBLE: u64 = 1;
+    /// Double to single.
+    pub const DOUBLE_TO_SINGLE: u64 = 2;
+    /// Half (low 16 bits) to single.
+    pub const HALF_TO_SINGLE: u64 = 3;
+    /// Single to half (in the low 16 bits).
+    pub const SINGLE_TO_HALF: u64 = 4;
+}
+
+/// Bits of the fixed-point conversion helper's selector
+/// ([`helpers::FIXED`]): the fraction bits in 5:0, the precision in 8.
+pub mod fixed {
+    /// The integer is unsigned.
+    pub const UNSIGNED: u32 = 6;
+    /// The integer is 16 bits wide (else 32).
+    pub const HALF: u32 = 7;
+    /// Integer to float (else float to integer).
+    pub const TO_FLOAT: u32 = 9;
+    /// The instruction fixes the rounding mode (else the FPSCR's): toward
+    /// zero to an integer, to nearest from fixed point.
+    pub const FIXED_ROUNDING: u32 = 10;
+}
+
+/// The runtime helpers the VFP lifters call. Each takes raw register bits
+/// and a selector (bit 8: double precision) and updates the FPSCR in the
+/// environment.
+pub mod helpers {
+    use super::*;
+    use crate::frontend::arm::helpers::arm;
+    use crate::ir::Helper;
+
+    fn is_double(sel: u64) -> bool {
+        sel >> 8 & 1 != 0
+    }
+
+    /// `(a, b, op)`: FPAdd, FPSub, FPMul or FPDiv ([`BinOp`] in 1:0).
+    pub static BINOP: Helper = Helper {
+        name: "vfp_binop",
+        func: binop_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn binop_helper(env: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        let op = BinOp::from_u64(sel);
+        if is_double(sel) {
+            binop::<Double>(op, a, b, fpscr)
+        } else {
+            binop::<Single>(op, a, b, fpscr)
+        }
+    }
+
+    /// `(d, n, m, variant)`: VMLA (0), VMLS (1), VNMLS (2), VNMLA (3):
+    /// the product rounded, then the sum.
+    pub static MLA: Helper = Helper {
+        name: "vfp_mla",
+        func: mla_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn mla_helper(env: *mut u8, d: u64, n: u64, m: u64, sel: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        fn go<F: ArmFloat>(d: u64, n: u64, m: u64, sel: u64, fpscr: &mut u32) -> u64 {
+            let product = binop::<F>(BinOp::Mul, n, m, fpscr);
+            // Bit 1: VNML* (Rd negated); bit 0 (the encoding's bit 6):
+            // VMLS and VNMLA negate the product.
+            let (neg_d, neg_p) = match sel & 3 {
+                0 => (false, false),
+                1 => (false, true),
+                2 => (true, false),
+                _ => (true, true),
+            };
+            let d = if neg_d { d ^ F::SIGN } else { d };
+            let p = if neg_p { product ^ F::SIGN } else { product };
+            binop::<F>(BinOp::Add, d, p, fpscr)
+        }
+        if is_double(sel) {
+            go::<Double>(d, n, m, sel, fpscr)
+        } else {
+            go::<Single>(d, n, m, sel, fpscr)
+        }
+    }
+
+    /// `(d, n, m, variant)`: FPMulAdd with Rd negated (bit 1) and/or Rn
+    /// negated (bit 0): VFMA, VFMS, VFNMS, VFNMA.
+    pub static FMA: Helper = Helper {
+        name: "vfp_fma",
+        func: fma_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn fma_helper(env: *mut u8, d: u64, n: u64, m: u64, sel: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        fn go<F: ArmFloat>(d: u64, n: u64, m: u64, sel: u64, fpscr: &mut u32) -> u64 {
+            let d = if sel & 2 != 0 { d ^ F::SIGN } else { d };
+            let n = if sel & 1 != 0 { n ^ F::SIGN } else { n };
+            mul_add::<F>(d, n, m, fpscr)
+        }
+        if is_double(sel) {
+            go::<Double>(d, n, m, sel, fpscr)
+        } else {
+            go::<Single>(d, n, m, sel, fpscr)
+        }
+    }
+
+    /// `(a, op)`: square root and the precision conversions ([`unary`]).
+    pub static UNARY: Helper = Helper {
+        name: "vfp_unary",
+        func: unary_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn unary_helper(env: *mut u8, a: u64, sel: u64, _: u64, _: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        match sel & 0xff {
+            unary::SQRT if is_double(sel) => sqrt::<Double>(a, fpscr),
+            unary::SQRT => sqrt::<Single>(a, fpscr),
+            unary::SINGLE_TO_DOUBLE => convert::<Single, Double>(a, fpscr),
+            unary::DOUBLE_TO_SINGLE => convert::<Double, Single>(a, fpscr),
+            unary::HALF_TO_SINGLE => half_to_single(a, fpscr),
+            _ => single_to_half(a, fpscr),
+        }
+    }
+
+    /// `(a, b, e)`: VCMP (VCMPE when bit 0 is set): N, Z, C, V to the
+    /// FPSCR.
+    pub static COMPARE: Helper = Helper {
+        name: "vfp_compare",
+        func: compare_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn compare_helper(env: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        let e = sel & 1 != 0;
+        let nzcv = if is_double(sel) {
+            compare::<Double>(a, b, e, fpscr)
+        } else {
+            compare::<Single>(a, b, e, fpscr)
+        };
+        *fpscr = (*fpscr & 0x0fff_ffff) | nzcv << 28;
+        0
+    }
+
+    /// `(a, selector)`: conversions between floating point and 16- or
+    /// 32-bit fixed point or integers ([`fixed`]).
+    pub static FIXED: Helper = Helper {
+        name: "vfp_fixed",
+        func: fixed_helper,
+        may_fault: false,
+    };
+    unsafe extern "C" fn fixed_helper(env: *mut u8, a: u64, sel: u64, _: u64, _: u64) -> u64 {
+        let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
+        let fbits = (sel & 0x3f) as u32;
+        let unsigned = sel >> fixed::UNSIGNED & 1 != 0;
+        let width = if sel >> fixed::HALF & 1 != 0 { 16 } else { 32 };
+        let fixed = sel >> fixed::FIXED_ROUNDING & 1 != 0;
+        match (sel >> fixed::TO_FLOAT & 1 != 0, is_double(sel)) {
+            (true, true) => from_fixed::<Double>(a, fbits, unsigned, width, fixed, fpscr),
+            (true, false) => from_fixed::<Single>(a, fbits, unsigned, width, fixed, fpscr),
+            (false, true) => to_fixed::<Double>(a, fbits, unsigned, width, fixed, fpscr),
+            (false, false) => to_fixed::<Single>(a, fbits, unsigned, width, fixed, fpscr),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -506,7 +718,7 @@ mod tests {
         assert_eq!(fpscr, fpscr::IOC);
         let mut fpscr = 0;
         assert_eq!(
-            from_fixed::<Single>(0xffff_fffe, 1, false, 32, &mut fpscr),
+            from_fixed::<Single>(0xffff_fffe, 1, false, 32, true, &mut fpscr),
             (-1.0f32).to_bits().into()
         );
         let mut fpscr = 0;

@@ -34,6 +34,7 @@ mod media;
 mod multiply;
 mod system;
 pub mod t32;
+mod vfp;
 
 pub use branch::*;
 pub use dp::*;
@@ -41,6 +42,7 @@ pub use load_store::*;
 pub use media::*;
 pub use multiply::*;
 pub use system::*;
+pub use vfp::*;
 
 /// The softmmu table of User-mode accesses.
 const USER_MMU_IDX: u8 = 1;
@@ -162,13 +164,16 @@ impl<'a> Ctx<'a> {
 pub fn lift_a32(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) -> Option<Terminal> {
     let start = b.len();
     let cond = word >> 28;
-    let Some(enc) = decode::lookup(word) else {
+    let Some(handler) = decode::lookup(word)
+        .map(|e| e.handler)
+        .or_else(|| super::decode_vfp::lookup(word).map(|e| e.handler))
+    else {
         return Some(undefined_trap(word));
     };
     let mut cx = Ctx::new(b, pc, false, 4, flags, mmu_idx);
     let skip = (cond < 0xe).then(|| cx.skip_unless(cond));
     let body = cx.b.len();
-    if (enc.handler)(&mut cx, word).is_err() {
+    if handler(&mut cx, word).is_err() {
         cx.b.truncate(start);
         return Some(undefined_trap(word));
     }
