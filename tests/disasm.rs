@@ -19,13 +19,27 @@ fn normalize(s: &str) -> String {
 
 #[test]
 fn disassembly_matches_objdump() {
+    let program = randgen::generate(0xd15a_55e3, 20, 200);
+    compare_a32("disasm", &program.code, 4000);
+}
+
+#[test]
+fn vfp_disassembly_matches_objdump() {
+    let program = common::randgen_vfp::generate_a32(0xd15a_f10a, 20, 200);
+    compare_a32("disasm-vfp", &program.code, 3000);
+    let program = common::randgen_vfp::generate_t32(0xd15a_f10b, 20, 200);
+    compare_t32("disasm-vfp-t32", &program.code, 3000);
+}
+
+/// Disassembles A32 `words` with objdump and with Lockstep; at least
+/// `min` instructions must be compared, and all must read the same.
+fn compare_a32(name: &str, words: &[u32], min: usize) {
     let objdump = "arm-linux-gnueabihf-objdump";
     common::build_guests(); // checks the cross toolchain is there
-    let program = randgen::generate(0xd15a_55e3, 20, 200);
     let dir = common::root().join("target/test-elves");
     std::fs::create_dir_all(&dir).unwrap();
-    let raw = dir.join("disasm.bin");
-    let bytes: Vec<u8> = program.code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let raw = dir.join(format!("{name}.bin"));
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     std::fs::write(&raw, bytes).unwrap();
     let out = Command::new(objdump)
         .args([
@@ -67,7 +81,7 @@ fn disassembly_matches_objdump() {
             ));
         }
     }
-    assert!(compared > 4000, "only {compared} instructions compared");
+    assert!(compared > min, "only {compared} instructions compared");
     assert!(
         differ.is_empty(),
         "{} of {compared} differ:\n{}",
@@ -78,19 +92,22 @@ fn disassembly_matches_objdump() {
 
 #[test]
 fn thumb_disassembly_matches_objdump() {
+    let program = common::randgen_t32::generate(0x7d15_a55e, 20, 200);
+    compare_t32("disasm-t32", &program.code, 4000);
+}
+
+/// Disassembles the Thumb code of a generated program (`words`, which
+/// start with the ARM instruction that enters it) with objdump and with
+/// Lockstep, in sequence, IT blocks included.
+fn compare_t32(name: &str, words: &[u32], min: usize) {
     use lockstep_jit::frontend::arm::{decode_t32, disasm_t32, lift::t32::advance};
     let objdump = "arm-linux-gnueabihf-objdump";
     common::build_guests();
-    let program = common::randgen_t32::generate(0x7d15_a55e, 20, 200);
-    // Skip the ARM instruction that enters the Thumb code.
-    let bytes: Vec<u8> = program.code[1..]
-        .iter()
-        .flat_map(|w| w.to_le_bytes())
-        .collect();
+    let bytes: Vec<u8> = words[1..].iter().flat_map(|w| w.to_le_bytes()).collect();
     let base = common::randgen::CODE_BASE + 4;
     let dir = common::root().join("target/test-elves");
     std::fs::create_dir_all(&dir).unwrap();
-    let raw = dir.join("disasm-t32.bin");
+    let raw = dir.join(format!("{name}.bin"));
     std::fs::write(&raw, &bytes).unwrap();
     let out = Command::new(objdump)
         .args([
@@ -156,7 +173,7 @@ fn thumb_disassembly_matches_objdump() {
             ));
         }
     }
-    assert!(compared > 4000, "only {compared} instructions compared");
+    assert!(compared > min, "only {compared} instructions compared");
     assert!(
         differ.is_empty(),
         "{} of {compared} differ:\n{}",
