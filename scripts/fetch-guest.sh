@@ -9,16 +9,19 @@ usage() {
     cat <<'EOF'
 Usage: scripts/fetch-guest.sh [--refresh] [--check [--save-logs DIR]]
 
-Fetches Debian 12's armmp kernel (linux-image-6.1.0-<abi>-armmp:armhf) and
-busybox-static:armel with apt-get download, verifies both against the
-package index, and builds in the cache directory
+Fetches Debian 12's armmp kernel (linux-image-6.1.0-<abi>-armmp:armhf),
+busybox-static:armhf (Thumb-2 and VFP code, as Debian's armhf userland is)
+and busybox-static:armel (ARM code without floating point) with apt-get
+download, verifies them against the package index, and builds in the
+cache directory
     ${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lockstep}/guest/arm/
-  vmlinuz       the kernel's zImage
-  initrd.gz     gzip'd newc initramfs: busybox, /init, virtio modules
-  config        the kernel's build configuration
-  manifest.txt  package versions and sha256 of every input and output
+  vmlinuz          the kernel's zImage
+  initrd.gz        gzip'd newc initramfs: armhf busybox, /init, virtio modules
+  initrd-armel.gz  the same with the armel busybox
+  config           the kernel's build configuration
+  manifest.txt     package versions and sha256 of every input and output
 On success it prints one key=path line per file on stdout:
-  kernel=, initrd=, config=, manifest=
+  kernel=, initrd=, initrd_armel=, config=, manifest=
 Progress and errors go to stderr. A run that finds everything already built
 (checked against a stamp file) uses no network and returns at once.
 
@@ -89,19 +92,22 @@ home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 cache_root="${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$home/.cache}/lockstep}"
 out="$cache_root/guest/arm"
 stamp="$out/stamp"
-busybox_pkg="busybox-static:armel"
+busybox_pkg="busybox-static:armhf"
+busybox_el_pkg="busybox-static:armel"
 kernel_req="${LOCKSTEP_KERNEL_PKG:-auto}"
 qemu_timeout="${LOCKSTEP_QEMU_TIMEOUT:-180}"
 
 # What resolve_all finds out about the two packages.
 kernel_pkg="" kernel_ver="" kernel_sha="" kernel_deb=""
 busybox_ver="" busybox_sha="" busybox_deb="" missing=""
+busyboxel_ver="" busyboxel_sha="" busyboxel_deb=""
 
 # Outputs and the stdout lines naming them.
-outputs=(vmlinuz initrd.gz config manifest.txt)
+outputs=(vmlinuz initrd.gz initrd-armel.gz config manifest.txt)
 print_paths() {
     echo "kernel=$out/vmlinuz"
     echo "initrd=$out/initrd.gz"
+    echo "initrd_armel=$out/initrd-armel.gz"
     echo "config=$out/config"
     echo "manifest=$out/manifest.txt"
 }
@@ -115,7 +121,7 @@ recipe="$(cat "${BASH_SOURCE[0]}" "$helper" | sha256sum | cut -d' ' -f1)"
 cache_ok() {
     [ -f "$stamp" ] || return 1
     grep -qxF "recipe=$recipe" "$stamp" || return 1
-    grep -qxF "request=$kernel_req $busybox_pkg" "$stamp" || return 1
+    grep -qxF "request=$kernel_req $busybox_pkg $busybox_el_pkg" "$stamp" || return 1
     local f want have
     for f in "${outputs[@]}"; do
         [ -f "$out/$f" ] || return 1
@@ -213,11 +219,12 @@ resolve_all() {
     local records
     missing="linux-image-armmp:armhf"
     resolve_kernel || return 1
-    records="$(pkg_records "$kernel_pkg" "$busybox_pkg")"
     missing="$kernel_pkg"
-    resolve_pkg kernel "$kernel_pkg" "$records" || return 1
+    resolve_pkg kernel "$kernel_pkg" "$(pkg_records "$kernel_pkg")" || return 1
     missing="$busybox_pkg"
-    resolve_pkg busybox "$busybox_pkg" "$records" || return 1
+    resolve_pkg busybox "$busybox_pkg" "$(pkg_records "$busybox_pkg")" || return 1
+    missing="$busybox_el_pkg"
+    resolve_pkg busyboxel "$busybox_el_pkg" "$(pkg_records "$busybox_el_pkg")" || return 1
     missing=""
 }
 
@@ -301,47 +308,23 @@ exit 1
 EOF
 }
 
-build() {
-    local work kdir bdir moddir kver busybox
-    work="$(mktemp -d "$out/build.XXXXXX")" || die "cannot create a build directory in $out"
-    tmpdirs+=("$work")
-    kdir="$work/kernel" bdir="$work/busybox"
-
-    log "unpacking $(basename "$kernel_deb")"
-    dpkg -x "$kernel_deb" "$kdir" || die "dpkg -x $kernel_deb failed"
-    log "unpacking $(basename "$busybox_deb")"
-    dpkg -x "$busybox_deb" "$bdir" || die "dpkg -x $busybox_deb failed"
-
-    local zimages=("$kdir"/boot/vmlinuz-*)
-    if [ ! -f "${zimages[0]}" ] || [ ${#zimages[@]} -ne 1 ]; then
-        die "$kernel_deb: expected one boot/vmlinuz-* in the package"
-    fi
-    kver="${zimages[0]##*/vmlinuz-}"
-    moddir="$kdir/lib/modules/$kver"
-    [ -d "$moddir" ] || die "$kernel_deb: no lib/modules/$kver"
-    [ -f "$kdir/boot/config-$kver" ] || die "$kernel_deb: no boot/config-$kver"
+# Writes the initramfs $3 with the busybox of package file $1 ($2 names
+# it in errors), the kernel modules in $root/modules (for release $kver)
+# and /init.
+make_initrd() {
+    local deb="$1" what="$2" dest="$3" bdir busybox applets a
+    bdir="$(mktemp -d "$work/busybox.XXXXXX")"
+    log "unpacking $(basename "$deb")"
+    dpkg -x "$deb" "$bdir" || die "dpkg -x $deb failed"
     busybox="$bdir/bin/busybox"
-    [ -f "$busybox" ] || die "$busybox_deb: no bin/busybox"
-    log "kernel release $kver"
-
-    # The modules virtio-mmio block and rng need; virtio and virtio_ring are
-    # built into the armmp kernel and skipped by the helper.
-    local root="$work/root" mods
-    mkdir -p "$root/modules"
-    mods="$(python3 "$helper" modules "$moddir" "$root/modules" virtio virtio_ring virtio_mmio virtio_blk virtio-rng)" ||
-        die "resolving modules in $kernel_deb failed"
-    printf '%s\n' "$mods" >"$root/modules/lockstep.order"
-    write_init "$root/init"
-
-    local applets
+    [ -f "$busybox" ] || die "$deb: no bin/busybox"
     applets="$(python3 "$helper" applets "$busybox")" || die "listing the applets of $busybox failed"
-    local a
     for a in sh mount uname insmod sha256sum blockdev head od tr cat setsid cttyhack poweroff; do
-        grep -qxF "$a" <<<"$applets" || die "$busybox_deb: busybox lacks the applet '$a' that /init needs"
+        grep -qxF "$a" <<<"$applets" || die "$what: busybox lacks the applet '$a' that /init needs"
     done
 
     # The archive's contents, in the kernel's gen_init_cpio list format.
-    local list="$work/initramfs.list" d rel
+    local list="$bdir.list" d rel
     {
         for d in bin dev etc lib lib/modules "lib/modules/$kver" mnt proc root run sbin sys tmp usr usr/bin usr/sbin var; do
             echo "dir /$d 0755 0 0"
@@ -361,7 +344,39 @@ build() {
             echo "file /lib/modules/$kver/$rel $root/modules/$rel 0644 0 0"
         done
     } >"$list"
-    python3 "$helper" cpio "$list" "$work/initrd.gz" || die "writing the initramfs from $list failed"
+    python3 "$helper" cpio "$list" "$dest" || die "writing the initramfs from $list failed"
+}
+
+build() {
+    local work kdir moddir kver
+    work="$(mktemp -d "$out/build.XXXXXX")" || die "cannot create a build directory in $out"
+    tmpdirs+=("$work")
+    kdir="$work/kernel"
+
+    log "unpacking $(basename "$kernel_deb")"
+    dpkg -x "$kernel_deb" "$kdir" || die "dpkg -x $kernel_deb failed"
+
+    local zimages=("$kdir"/boot/vmlinuz-*)
+    if [ ! -f "${zimages[0]}" ] || [ ${#zimages[@]} -ne 1 ]; then
+        die "$kernel_deb: expected one boot/vmlinuz-* in the package"
+    fi
+    kver="${zimages[0]##*/vmlinuz-}"
+    moddir="$kdir/lib/modules/$kver"
+    [ -d "$moddir" ] || die "$kernel_deb: no lib/modules/$kver"
+    [ -f "$kdir/boot/config-$kver" ] || die "$kernel_deb: no boot/config-$kver"
+    log "kernel release $kver"
+
+    # The modules virtio-mmio block and rng need; virtio and virtio_ring are
+    # built into the armmp kernel and skipped by the helper.
+    local root="$work/root" mods
+    mkdir -p "$root/modules"
+    mods="$(python3 "$helper" modules "$moddir" "$root/modules" virtio virtio_ring virtio_mmio virtio_blk virtio-rng)" ||
+        die "resolving modules in $kernel_deb failed"
+    printf '%s\n' "$mods" >"$root/modules/lockstep.order"
+    write_init "$root/init"
+
+    make_initrd "$busybox_deb" "$busybox_pkg" "$work/initrd.gz"
+    make_initrd "$busyboxel_deb" "$busybox_el_pkg" "$work/initrd-armel.gz"
 
     cp "${zimages[0]}" "$work/vmlinuz"
     cp "$kdir/boot/config-$kver" "$work/config"
@@ -371,9 +386,10 @@ build() {
         echo "# Lockstep ARM guest images, built by scripts/fetch-guest.sh"
         echo "package $kernel_pkg $kernel_ver $(basename "$kernel_deb") sha256=$kernel_sha"
         echo "package $busybox_pkg $busybox_ver $(basename "$busybox_deb") sha256=$busybox_sha"
+        echo "package $busybox_el_pkg $busyboxel_ver $(basename "$busyboxel_deb") sha256=$busyboxel_sha"
         echo "kernel-release $kver"
         echo "initramfs-modules $(tr '\n' ' ' <"$root/modules/lockstep.order" | sed 's/ $//')"
-        for f in vmlinuz initrd.gz config; do
+        for f in vmlinuz initrd.gz initrd-armel.gz config; do
             echo "file $f sha256=$(sha256sum "$work/$f" | cut -d' ' -f1) size=$(stat -c %s "$work/$f")"
         done
     } >"$work/manifest.txt"
@@ -384,9 +400,9 @@ build() {
     done
     {
         echo "recipe=$recipe"
-        echo "request=$kernel_req $busybox_pkg"
+        echo "request=$kernel_req $busybox_pkg $busybox_el_pkg"
         echo "kernel=$kernel_pkg $kernel_ver"
-        echo "busybox=$busybox_pkg $busybox_ver"
+        echo "busybox=$busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver"
         for f in "${outputs[@]}"; do
             echo "out:$f=$(sha256sum "$out/$f" | cut -d' ' -f1)"
         done
@@ -396,10 +412,10 @@ build() {
     # Keep only the packages this build used.
     for f in "$out"/debs/*.deb; do
         [ -e "$f" ] || continue
-        [ "$f" = "$kernel_deb" ] || [ "$f" = "$busybox_deb" ] || rm -f "$f"
+        [ "$f" = "$kernel_deb" ] || [ "$f" = "$busybox_deb" ] || [ "$f" = "$busyboxel_deb" ] || rm -f "$f"
     done
     rm -rf "$work"
-    log "built $out/vmlinuz and $out/initrd.gz ($kernel_pkg $kernel_ver, $busybox_pkg $busybox_ver)"
+    log "built $out/vmlinuz, $out/initrd.gz and $out/initrd-armel.gz ($kernel_pkg $kernel_ver, $busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver)"
 }
 
 fetch_and_build() {
@@ -427,18 +443,20 @@ fetch_and_build() {
         resolve_all || die "apt knows no version of $missing (see 'apt-cache policy $missing' and /etc/apt/sources.list)"
     fi
     log "kernel: $kernel_pkg $kernel_ver ($([ "$kernel_req" = auto ] && echo "what linux-image-armmp:armhf depends on" || echo "LOCKSTEP_KERNEL_PKG"))"
-    log "busybox: $busybox_pkg $busybox_ver"
+    log "busybox: $busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver"
 
     mkdir -p "$out/debs"
     # A failed download usually means an index older than the archive:
     # update once and resolve again.
     if ! fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" ||
-        ! fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha"; then
+        ! fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha" ||
+        ! fetch_deb busybox "$busybox_el_pkg" "$busyboxel_ver" "$busyboxel_deb" "$busyboxel_sha"; then
         [ "$apt_updated" -eq 0 ] || die "apt-get download failed (see above)"
         apt_update
         resolve_all || die "apt knows no version of $missing after apt-get update"
         fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" || die "apt-get download $kernel_pkg=$kernel_ver failed"
         fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha" || die "apt-get download $busybox_pkg=$busybox_ver failed"
+        fetch_deb busybox "$busybox_el_pkg" "$busyboxel_ver" "$busyboxel_deb" "$busyboxel_sha" || die "apt-get download $busybox_el_pkg=$busyboxel_ver failed"
     fi
     build
 }

@@ -3,7 +3,9 @@
 //! PSCI under every execution mode, printing the same kernel log
 //! (timestamps included: guest time is a function of the instruction
 //! count); an interactive session with typed input is recorded and
-//! replayed byte for byte across execution modes.
+//! replayed byte for byte across execution modes. The userland is
+//! Debian's armhf busybox (Thumb-2 and VFP code); the armel one (ARM
+//! code, no floating point) boots too.
 //!
 //! The images come from scripts/fetch-guest.sh (which scripts/test.sh
 //! runs first).
@@ -83,6 +85,18 @@ fn boots_identically_under_the_interpreter_the_jit_and_tiered() {
 }
 
 #[test]
+fn the_armel_userland_boots_too() {
+    let (k, i) = session::linux_images_armel();
+    let mut args = vec!["run".to_string()];
+    args.extend(session::linux_args(&k, &i, ""));
+    args.extend(["--no-input", "-rtc", RTC].map(String::from));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = session::run(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
+    check_log(&session::stdout(&o));
+}
+
+#[test]
 fn two_boots_agree_up_to_the_wall_clock_read() {
     // The host clock is read once, by the RTC; up to the line that reports
     // it the logs are the same, timestamps included. What the kernel does
@@ -130,6 +144,16 @@ fn typed_shell_session_replays_byte_for_byte_across_modes() {
     s.expect("# ", T);
     s.send("cat /proc/interrupts\n");
     s.expect("arch_timer", T);
+    s.expect("# ", T);
+    // Userland floating point (armhf: VFP) and a pipeline of processes.
+    s.send("awk 'BEGIN{print 2/3, 1e308*10, -7/2, 0.1+0.2==0.3}'\n");
+    s.expect("0.666667 inf -3.5 0", T);
+    s.expect("# ", T);
+    s.send("echo lockstep thumb vfp | tr a-z A-Z | rev | cut -c1-9\n");
+    s.expect("PFV BMUHT", T);
+    s.expect("# ", T);
+    s.send("grep -o -w -E 'vfp|vfpv3|vfpd32|idiva|idivt|thumb' /proc/cpuinfo | tr '\\n' ' '\n");
+    s.expect("thumb vfp vfpv3 idiva idivt vfpd32", T);
     s.expect("# ", T);
     s.send("poweroff -f\n");
     let (status, recorded, err) = s.finish(T);

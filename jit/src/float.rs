@@ -25,7 +25,7 @@ pub fn sqrt<F: Float>(x: F, round: Round) -> StatusAnd<F> {
     }
     // x = m * 2^e with m an integer of PRECISION bits (denormals too).
     let p = F::PRECISION as i32;
-    let mut e = x.ilogb() as i32 - (p - 1);
+    let mut e = x.ilogb() - (p - 1);
     let mut exact = false;
     let mut m = x
         .scalbn(-e as _)

@@ -627,12 +627,12 @@ impl Gen<'_> {
     /// PUSH then POP of as many registers (16- or 32-bit forms).
     fn push_pop(&mut self) {
         let count = 1 + self.rng.below(4);
-        let mut a = 0;
-        let mut b = 0;
-        while (a as u32).count_ones() < count {
+        let mut a = 0u32;
+        let mut b = 0u32;
+        while a.count_ones() < count {
             a |= 1 << self.low();
         }
-        while (b as u32).count_ones() < count {
+        while b.count_ones() < count {
             b |= 1 << self.low();
         }
         if count >= 2 && self.rng.bit() == 1 {
@@ -926,7 +926,7 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
     }
     let here = base + 2 * code.len() as u32;
     code.extend_from_slice(&blx_arm(here, HARNESS_EXIT));
-    if code.len() % 2 != 0 {
+    if !code.len().is_multiple_of(2) {
         code.push(0xbf00);
     }
     let words: Vec<u32> = code

@@ -501,7 +501,7 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize, thumb: bool) -> 
         code.push(w as u16);
         code.push((w >> 16) as u16);
     }
-    if code.len() % 2 != 0 {
+    if !code.len().is_multiple_of(2) {
         code.push(0xbf00);
     }
     let words: Vec<u32> = code

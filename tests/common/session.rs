@@ -39,9 +39,21 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
-/// Debian's armmp kernel and the busybox initramfs, as
-/// scripts/fetch-guest.sh leaves them in the cache.
+/// Debian's armmp kernel and the armhf busybox initramfs (Thumb-2 and
+/// VFP code), as scripts/fetch-guest.sh leaves them in the cache.
 pub fn linux_images() -> (PathBuf, PathBuf) {
+    let (k, i, _) = all_linux_images();
+    (k, i)
+}
+
+/// The kernel and the armel busybox initramfs (ARM code, no floating
+/// point).
+pub fn linux_images_armel() -> (PathBuf, PathBuf) {
+    let (k, _, i) = all_linux_images();
+    (k, i)
+}
+
+fn all_linux_images() -> (PathBuf, PathBuf, PathBuf) {
     let cache = std::env::var_os("LOCKSTEP_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("lockstep")))
@@ -49,13 +61,17 @@ pub fn linux_images() -> (PathBuf, PathBuf) {
             PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/lockstep")
         });
     let dir = cache.join("guest/arm");
-    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.gz"));
+    let (k, i, e) = (
+        dir.join("vmlinuz"),
+        dir.join("initrd.gz"),
+        dir.join("initrd-armel.gz"),
+    );
     assert!(
-        k.exists() && i.exists(),
+        k.exists() && i.exists() && e.exists(),
         "no guest images in {}: run scripts/fetch-guest.sh (scripts/test.sh does)",
         dir.display()
     );
-    (k, i)
+    (k, i, e)
 }
 
 /// The arguments of a Linux boot on arm-virt with `append` added to the

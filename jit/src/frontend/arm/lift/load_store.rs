@@ -79,6 +79,7 @@ fn indexed(cx: &mut Ctx, ix: Index, offset: Value) -> (Value, Option<Value>) {
 /// between Rt and the indexed address; `user`: with User-mode
 /// permissions (the T forms). Loads write Rt after the access and the
 /// writeback, Rt = PC interworks (LoadWritePC).
+#[allow(clippy::too_many_arguments)] // the fields of the instruction
 fn transfer(
     cx: &mut Ctx,
     ix: Index,
@@ -325,7 +326,7 @@ pub fn extra_load_store(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 fn a32_dual(cx: &mut Ctx, w: u32, load: bool, offset: Value) -> Result<(), Undef> {
     let ix = Index::a32(w);
     let t = rd(w);
-    check(t % 2 == 0 && t != 14)?;
+    check(t.is_multiple_of(2) && t != 14)?;
     check(ix.p || !ix.w)?;
     check(!ix.writeback() || (ix.n != 15 && ix.n != t && ix.n != t + 1))?;
     check(bit(w, 22) || (rm(w) != t && rm(w) != t + 1) || !load)?;

@@ -412,7 +412,7 @@ pub fn vfp_mov_core_pair(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let (t, t2) = (rd(w), rn(w));
     let to_core = bit(w, 20);
     let bad = |r: u32| r == 15 || (cx.thumb && r == 13);
-    check(!bad(t) && !bad(t2) && !(to_core && t == t2))?;
+    check(!(bad(t) || bad(t2) || (to_core && t == t2)))?;
     let double = bits(w, 11, 8) == 0b1011;
     if double {
         let d = Reg::D(u32::from(bit(w, 5)) << 4 | bits(w, 3, 0));
