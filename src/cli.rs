@@ -62,7 +62,8 @@ impl From<Exec> for ExecMode {
 /// Options of `lockstep run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Machine to emulate: arm-virt (also spelled virt, as QEMU does).
+    /// Machine to emulate: arm-virt (also spelled virt, as QEMU does),
+    /// optionally with QEMU's properties: `virt,gic-version=2,highmem=off`.
     #[arg(short = 'M', long, default_value = crate::machine::DEFAULT_MACHINE)]
     pub machine: String,
     /// Guest RAM: a number of MiB, or with a K/M/G suffix.

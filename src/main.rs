@@ -10,13 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 fn config(args: &RunArgs) -> anyhow::Result<(MachineConfig, Option<u64>)> {
-    let Some(board) = machine::lookup(&args.machine) else {
-        bail!(
-            "unknown machine '{}' (available: {})",
-            args.machine,
-            machine::board_names()
-        );
-    };
+    let board = machine::parse_machine(&args.machine).map_err(anyhow::Error::msg)?;
     if let Some(cpu) = &args.cpu {
         if !board.cpus.contains(&cpu.as_str()) {
             bail!(

@@ -28,7 +28,7 @@ fn a_qemu_command_line_runs_with_only_the_binary_name_changed() {
     let elf = common::guest("hello");
     let o = lockstep(&[
         "-M",
-        "virt",
+        "virt,gic-version=2,highmem=off,secure=off,virtualization=off",
         "-cpu",
         "cortex-a15",
         "-nographic",
@@ -136,6 +136,18 @@ fn bad_options_are_clear_errors() {
     assert_clean_error(
         &lockstep(&["-M", "pc", "-kernel", elf]),
         "unknown machine 'pc'",
+    );
+    assert_clean_error(
+        &lockstep(&["-M", "virt,gic-version=3", "-kernel", elf]),
+        "arm-virt: gic-version=3: arm-virt has a GICv2 (gic-version=2)",
+    );
+    assert_clean_error(
+        &lockstep(&["-M", "virt,secure=on", "-kernel", elf]),
+        "secure=on: there are no Security Extensions",
+    );
+    assert_clean_error(
+        &lockstep(&["-M", "virt,frobnicate=1", "-kernel", elf]),
+        "arm-virt: unknown machine property 'frobnicate' (accepted: gic-version,",
     );
     assert_clean_error(
         &lockstep(&["-M", "virt", "-cpu", "cortex-a9", "-kernel", elf]),

@@ -50,8 +50,58 @@ pub struct BoardInfo {
     /// Where `scripts/fetch-guest.sh` caches this board's guest images,
     /// under `~/.cache/lockstep/guest/`.
     pub guest_dir: &'static str,
+    /// The properties `-M <name>,<property>=<value>` accepts (QEMU's
+    /// spellings), each with a check of the value: only values that
+    /// describe this board are accepted.
+    pub properties: &'static [Property],
     /// Builds the machine (see [`Core::new`]).
     pub build: BuildFn,
+}
+
+/// A machine property of QEMU's that a board accepts.
+pub struct Property {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether a value describes the board: `Err` says why not.
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+/// A QEMU boolean property value.
+pub fn parse_bool(v: &str) -> Result<bool, String> {
+    match v {
+        "on" | "yes" | "true" | "y" => Ok(true),
+        "off" | "no" | "false" | "n" => Ok(false),
+        _ => Err(format!("'{v}' is not on or off")),
+    }
+}
+
+/// Parses a `-M` argument: a board name, then comma-separated
+/// `property=value` pairs. Every property must be one the board accepts,
+/// with a value that describes it.
+pub fn parse_machine(spec: &str) -> Result<&'static BoardInfo, String> {
+    let mut parts = spec.split(',');
+    let name = parts.next().unwrap_or_default();
+    let board = lookup(name)
+        .ok_or_else(|| format!("unknown machine '{name}' (available: {})", board_names()))?;
+    for part in parts {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("machine property '{part}' has no value (write {part}=...)"))?;
+        let prop = board
+            .properties
+            .iter()
+            .find(|p| p.name == key)
+            .ok_or_else(|| {
+                let names: Vec<&str> = board.properties.iter().map(|p| p.name).collect();
+                format!(
+                    "{}: unknown machine property '{key}' (accepted: {})",
+                    board.name,
+                    names.join(", ")
+                )
+            })?;
+        (prop.check)(value).map_err(|why| format!("{}: {key}={value}: {why}", board.name))?;
+    }
+    Ok(board)
 }
 
 /// Every board, in the order `--help` lists them.
@@ -99,4 +149,23 @@ pub fn build(
         )
     })?;
     (board.build)(cfg, console_out, semihost_out, io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_specs_name_a_board_and_check_its_properties() {
+        assert_eq!(parse_machine("virt").unwrap().name, "arm-virt");
+        assert_eq!(
+            parse_machine("arm-virt,highmem=no,acpi=auto").unwrap().name,
+            "arm-virt"
+        );
+        let err = |spec| parse_machine(spec).err().unwrap();
+        assert!(err("virt,highmem").contains("has no value"));
+        assert!(err("virt,highmem=maybe").contains("'maybe' is not on or off"));
+        assert!(err("virt,virtualization=y").contains("Hyp mode"));
+        assert!(err("sparc").starts_with("unknown machine 'sparc'"));
+    }
 }

@@ -20,7 +20,7 @@ pub mod fdt;
 pub mod psci;
 
 use super::core::{Board, BoardCtx, Core, Firmware};
-use super::{BoardInfo, MachineConfig};
+use super::{parse_bool, BoardInfo, MachineConfig, Property};
 use crate::loader::{elf, linux};
 use fdt::BoardDescription;
 use lockstep_devices::gic::{Gic, GicCpuInterface, GicDistributor, VIRT_NUM_IRQS};
@@ -69,8 +69,91 @@ pub const INFO: BoardInfo = BoardInfo {
     qemu: &["qemu-system-arm", "-M", "virt", "-cpu", "cortex-a15"],
     linux_console: "ttyAMA0",
     guest_dir: "arm",
+    properties: PROPERTIES,
     build: |cfg, out, semihost, io| Ok(Box::new(ArmVirt::new(cfg, out, semihost, io)?)),
 };
+
+/// QEMU `virt`'s properties, accepted with the values that describe this
+/// board: a GICv2, no Security or Virtualization Extensions, no MTE or RAS,
+/// no PCIe (so the high memory map choices change nothing), no IOMMU, and
+/// the device tree (ACPI tables are only used by firmware, which a direct
+/// kernel boot does not run).
+const PROPERTIES: &[Property] = &[
+    Property {
+        name: "gic-version",
+        check: |v| match v {
+            "2" => Ok(()),
+            _ => Err("arm-virt has a GICv2 (gic-version=2)".into()),
+        },
+    },
+    Property {
+        name: "secure",
+        check: |v| off(v, "there are no Security Extensions"),
+    },
+    Property {
+        name: "virtualization",
+        check: |v| off(v, "there are no Virtualization Extensions (no Hyp mode)"),
+    },
+    Property {
+        name: "mte",
+        check: |v| off(v, "MTE is an AArch64 feature"),
+    },
+    Property {
+        name: "ras",
+        check: |v| off(v, "there is no RAS extension"),
+    },
+    Property {
+        name: "its",
+        check: |v| off(v, "an ITS needs a GICv3"),
+    },
+    Property {
+        name: "iommu",
+        check: |v| match v {
+            "none" => Ok(()),
+            _ => Err("there is no IOMMU (iommu=none)".into()),
+        },
+    },
+    Property {
+        name: "highmem",
+        check: any_bool,
+    },
+    Property {
+        name: "highmem-ecam",
+        check: any_bool,
+    },
+    Property {
+        name: "highmem-mmio",
+        check: any_bool,
+    },
+    Property {
+        name: "highmem-redists",
+        check: any_bool,
+    },
+    Property {
+        name: "compact-highmem",
+        check: any_bool,
+    },
+    Property {
+        name: "acpi",
+        check: |v| match v {
+            "on" | "off" | "auto" => Ok(()),
+            _ => Err("acpi is on, off or auto".into()),
+        },
+    },
+];
+
+/// Accepts only `off` (and its spellings), else says `why`.
+fn off(v: &str, why: &str) -> Result<(), String> {
+    match parse_bool(v)? {
+        false => Ok(()),
+        true => Err(why.to_string()),
+    }
+}
+
+/// Accepts any boolean: the property changes nothing on this board.
+fn any_bool(v: &str) -> Result<(), String> {
+    parse_bool(v).map(|_| ())
+}
 
 /// `arm-virt` on the machine core.
 pub type ArmVirt = Core<VirtBoard>;
