@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fetches Debian 12's stock 32-bit ARM kernel and a static busybox from
-# Debian's archive and builds the guest images Lockstep's arm-virt machine
-# boots: the kernel's zImage and a small busybox initramfs. See
+# Fetches Debian 12's stock 32-bit ARM kernels (armmp and armmp-lpae) and
+# a static busybox from Debian's archive and builds the guest images
+# Lockstep's arm-virt machine boots: the kernels' zImages and a small
+# busybox initramfs. See
 # docs/guest-images.md for what is in them and how they boot on QEMU.
 set -euo pipefail
 
@@ -10,18 +11,19 @@ usage() {
 Usage: scripts/fetch-guest.sh [--refresh] [--check [--save-logs DIR]]
 
 Fetches Debian 12's armmp kernel (linux-image-6.1.0-<abi>-armmp:armhf),
-busybox-static:armhf (Thumb-2 and VFP code, as Debian's armhf userland is)
+its LPAE build (linux-image-6.1.0-<abi>-armmp-lpae:armhf), busybox-static:armhf (Thumb-2 and VFP code, as Debian's armhf userland is)
 and busybox-static:armel (ARM code without floating point) with apt-get
 download, verifies them against the package index, and builds in the
 cache directory
     ${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lockstep}/guest/arm/
   vmlinuz          the kernel's zImage
+  vmlinuz-lpae     the LPAE kernel's zImage (long-descriptor page tables)
   initrd.gz        gzip'd newc initramfs: armhf busybox, /init, virtio modules
   initrd-armel.gz  the same with the armel busybox
   config           the kernel's build configuration
   manifest.txt     package versions and sha256 of every input and output
 On success it prints one key=path line per file on stdout:
-  kernel=, initrd=, initrd_armel=, config=, manifest=
+  kernel=, kernel_lpae=, initrd=, initrd_armel=, config=, manifest=
 Progress and errors go to stderr. A run that finds everything already built
 (checked against a stamp file) uses no network and returns at once.
 
@@ -37,9 +39,9 @@ Options:
   --refresh        run apt-get update, pick the newest kernel again and
                    rebuild, even if the cache is complete
   --check          afterwards boot the images on qemu-system-arm (installed
-                   if missing) in all three modes and check what they print
-  --save-logs DIR  with --check: save the three console logs there as
-                   qemu-arm-virt-{boot,shell,virtio}.log
+                   if missing): plain, shell, virtio and LPAE boots; check what they print
+  --save-logs DIR  with --check: save the four console logs there as
+                   qemu-arm-virt-{boot,shell,virtio,lpae-boot}.log
   -h, --help       this text
 
 Environment:
@@ -47,6 +49,8 @@ Environment:
   LOCKSTEP_KERNEL_PKG   kernel package to use instead of the one the meta
                         package linux-image-armmp:armhf depends on, e.g.
                         linux-image-6.1.0-50-armmp:armhf
+  LOCKSTEP_KERNEL_LPAE_PKG  the same for the LPAE kernel (default: the
+                        -armmp-lpae build of the kernel above)
   LOCKSTEP_QEMU_TIMEOUT seconds a --check boot may take (default 180)
 
 Needs root or sudo only to add the armhf/armel architectures to dpkg, to
@@ -95,17 +99,20 @@ stamp="$out/stamp"
 busybox_pkg="busybox-static:armhf"
 busybox_el_pkg="busybox-static:armel"
 kernel_req="${LOCKSTEP_KERNEL_PKG:-auto}"
+lpae_req="${LOCKSTEP_KERNEL_LPAE_PKG:-auto}"
 qemu_timeout="${LOCKSTEP_QEMU_TIMEOUT:-180}"
 
 # What resolve_all finds out about the two packages.
 kernel_pkg="" kernel_ver="" kernel_sha="" kernel_deb=""
+lpae_pkg="" lpae_ver="" lpae_sha="" lpae_deb=""
 busybox_ver="" busybox_sha="" busybox_deb="" missing=""
 busyboxel_ver="" busyboxel_sha="" busyboxel_deb=""
 
 # Outputs and the stdout lines naming them.
-outputs=(vmlinuz initrd.gz initrd-armel.gz config manifest.txt)
+outputs=(vmlinuz vmlinuz-lpae initrd.gz initrd-armel.gz config manifest.txt)
 print_paths() {
     echo "kernel=$out/vmlinuz"
+    echo "kernel_lpae=$out/vmlinuz-lpae"
     echo "initrd=$out/initrd.gz"
     echo "initrd_armel=$out/initrd-armel.gz"
     echo "config=$out/config"
@@ -121,7 +128,7 @@ recipe="$(cat "${BASH_SOURCE[0]}" "$helper" | sha256sum | cut -d' ' -f1)"
 cache_ok() {
     [ -f "$stamp" ] || return 1
     grep -qxF "recipe=$recipe" "$stamp" || return 1
-    grep -qxF "request=$kernel_req $busybox_pkg $busybox_el_pkg" "$stamp" || return 1
+    grep -qxF "request=$kernel_req $lpae_req $busybox_pkg $busybox_el_pkg" "$stamp" || return 1
     local f want have
     for f in "${outputs[@]}"; do
         [ -f "$out/$f" ] || return 1
@@ -200,6 +207,20 @@ resolve_kernel() {
     esac
 }
 
+# The LPAE kernel: the -armmp-lpae build of the same release as the armmp
+# kernel, unless LOCKSTEP_KERNEL_LPAE_PKG names one.
+resolve_lpae() {
+    if [ "$lpae_req" != auto ]; then
+        lpae_pkg="$lpae_req"
+        case "$lpae_pkg" in *:*) ;; *) lpae_pkg="$lpae_pkg:armhf" ;; esac
+        return 0
+    fi
+    case "$kernel_pkg" in
+        *-armmp:armhf) lpae_pkg="${kernel_pkg%:armhf}-lpae:armhf" ;;
+        *) die "cannot derive the LPAE kernel from $kernel_pkg: set LOCKSTEP_KERNEL_LPAE_PKG" ;;
+    esac
+}
+
 # Sets <prefix>_ver, _sha, _deb (the cached path) for a package's candidate
 # from the records $3.
 resolve_pkg() {
@@ -221,6 +242,9 @@ resolve_all() {
     resolve_kernel || return 1
     missing="$kernel_pkg"
     resolve_pkg kernel "$kernel_pkg" "$(pkg_records "$kernel_pkg")" || return 1
+    resolve_lpae
+    missing="$lpae_pkg"
+    resolve_pkg lpae "$lpae_pkg" "$(pkg_records "$lpae_pkg")" || return 1
     missing="$busybox_pkg"
     resolve_pkg busybox "$busybox_pkg" "$(pkg_records "$busybox_pkg")" || return 1
     missing="$busybox_el_pkg"
@@ -379,17 +403,31 @@ build() {
     make_initrd "$busyboxel_deb" "$busybox_el_pkg" "$work/initrd-armel.gz"
 
     cp "${zimages[0]}" "$work/vmlinuz"
+
+    # Of the LPAE kernel only the zImage is used (the initramfs modules are
+    # the armmp kernel's; the LPAE boots load none).
+    local ldir="$work/lpae"
+    mkdir -p "$ldir"
+    log "unpacking boot/ of $(basename "$lpae_deb")"
+    dpkg-deb --fsys-tarfile "$lpae_deb" | tar -x -C "$ldir" ./boot ||
+        die "extracting boot/ from $lpae_deb failed"
+    local lzimages=("$ldir"/boot/vmlinuz-*)
+    if [ ! -f "${lzimages[0]}" ] || [ ${#lzimages[@]} -ne 1 ]; then
+        die "$lpae_deb: expected one boot/vmlinuz-* in the package"
+    fi
+    cp "${lzimages[0]}" "$work/vmlinuz-lpae"
     cp "$kdir/boot/config-$kver" "$work/config"
 
     local f
     {
         echo "# Lockstep ARM guest images, built by scripts/fetch-guest.sh"
         echo "package $kernel_pkg $kernel_ver $(basename "$kernel_deb") sha256=$kernel_sha"
+        echo "package $lpae_pkg $lpae_ver $(basename "$lpae_deb") sha256=$lpae_sha"
         echo "package $busybox_pkg $busybox_ver $(basename "$busybox_deb") sha256=$busybox_sha"
         echo "package $busybox_el_pkg $busyboxel_ver $(basename "$busyboxel_deb") sha256=$busyboxel_sha"
         echo "kernel-release $kver"
         echo "initramfs-modules $(tr '\n' ' ' <"$root/modules/lockstep.order" | sed 's/ $//')"
-        for f in vmlinuz initrd.gz initrd-armel.gz config; do
+        for f in vmlinuz vmlinuz-lpae initrd.gz initrd-armel.gz config; do
             echo "file $f sha256=$(sha256sum "$work/$f" | cut -d' ' -f1) size=$(stat -c %s "$work/$f")"
         done
     } >"$work/manifest.txt"
@@ -400,8 +438,8 @@ build() {
     done
     {
         echo "recipe=$recipe"
-        echo "request=$kernel_req $busybox_pkg $busybox_el_pkg"
-        echo "kernel=$kernel_pkg $kernel_ver"
+        echo "request=$kernel_req $lpae_req $busybox_pkg $busybox_el_pkg"
+        echo "kernel=$kernel_pkg $kernel_ver, $lpae_pkg $lpae_ver"
         echo "busybox=$busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver"
         for f in "${outputs[@]}"; do
             echo "out:$f=$(sha256sum "$out/$f" | cut -d' ' -f1)"
@@ -412,10 +450,10 @@ build() {
     # Keep only the packages this build used.
     for f in "$out"/debs/*.deb; do
         [ -e "$f" ] || continue
-        [ "$f" = "$kernel_deb" ] || [ "$f" = "$busybox_deb" ] || [ "$f" = "$busyboxel_deb" ] || rm -f "$f"
+        [ "$f" = "$kernel_deb" ] || [ "$f" = "$lpae_deb" ] || [ "$f" = "$busybox_deb" ] || [ "$f" = "$busyboxel_deb" ] || rm -f "$f"
     done
     rm -rf "$work"
-    log "built $out/vmlinuz, $out/initrd.gz and $out/initrd-armel.gz ($kernel_pkg $kernel_ver, $busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver)"
+    log "built $out/vmlinuz, $out/vmlinuz-lpae, $out/initrd.gz and $out/initrd-armel.gz ($kernel_pkg $kernel_ver, $lpae_pkg $lpae_ver, $busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver)"
 }
 
 fetch_and_build() {
@@ -443,18 +481,21 @@ fetch_and_build() {
         resolve_all || die "apt knows no version of $missing (see 'apt-cache policy $missing' and /etc/apt/sources.list)"
     fi
     log "kernel: $kernel_pkg $kernel_ver ($([ "$kernel_req" = auto ] && echo "what linux-image-armmp:armhf depends on" || echo "LOCKSTEP_KERNEL_PKG"))"
+    log "LPAE kernel: $lpae_pkg $lpae_ver"
     log "busybox: $busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver"
 
     mkdir -p "$out/debs"
     # A failed download usually means an index older than the archive:
     # update once and resolve again.
     if ! fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" ||
+        ! fetch_deb kernel "$lpae_pkg" "$lpae_ver" "$lpae_deb" "$lpae_sha" ||
         ! fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha" ||
         ! fetch_deb busybox "$busybox_el_pkg" "$busyboxel_ver" "$busyboxel_deb" "$busyboxel_sha"; then
         [ "$apt_updated" -eq 0 ] || die "apt-get download failed (see above)"
         apt_update
         resolve_all || die "apt knows no version of $missing after apt-get update"
         fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" || die "apt-get download $kernel_pkg=$kernel_ver failed"
+        fetch_deb kernel "$lpae_pkg" "$lpae_ver" "$lpae_deb" "$lpae_sha" || die "apt-get download $lpae_pkg=$lpae_ver failed"
         fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha" || die "apt-get download $busybox_pkg=$busybox_ver failed"
         fetch_deb busybox "$busybox_el_pkg" "$busyboxel_ver" "$busyboxel_deb" "$busyboxel_sha" || die "apt-get download $busybox_el_pkg=$busyboxel_ver failed"
     fi
@@ -468,10 +509,11 @@ fetch_and_build() {
 qemu_boot() {
     local append="$1" logf="$2"
     shift 2
+    local kernel="${QEMU_KERNEL:-$out/vmlinuz}"
     # -nic none: no default virtio-net-pci NIC, which the guest does not need
     # and which makes QEMU fail without the ipxe-qemu ROMs (efi-virtio.rom).
     timeout "$qemu_timeout" qemu-system-arm -M virt -cpu cortex-a15 -m 512M -nographic -nic none \
-        -kernel "$out/vmlinuz" -initrd "$out/initrd.gz" \
+        -kernel "$kernel" -initrd "$out/initrd.gz" \
         -append "console=ttyAMA0${append:+ $append}" -no-reboot "$@" >"$logf" 2>&1
 }
 
@@ -491,7 +533,7 @@ run_checks() {
     log "QEMU: $(qemu-system-arm --version | head -n1)"
 
     # 1. The plain boot: marker, then QEMU exits by itself.
-    log "check 1/3: plain boot"
+    log "check 1/4: plain boot"
     t0=$(date +%s.%N)
     rc=0
     qemu_boot "" "$tmp/boot.log" </dev/null || rc=$?
@@ -500,10 +542,10 @@ run_checks() {
     save_log "$tmp/boot.log" qemu-arm-virt-boot.log
     [ "$rc" -eq 0 ] || { tail -n 20 "$tmp/boot.log" >&2; die "check 1: QEMU exited with status $rc (124: timeout after ${qemu_timeout}s)"; }
     tr -d '\r' <"$tmp/boot.log" | grep -qx LOCKSTEP-BOOT-OK || { tail -n 20 "$tmp/boot.log" >&2; die "check 1: no LOCKSTEP-BOOT-OK line"; }
-    log "check 1/3: LOCKSTEP-BOOT-OK, QEMU powered off after ${secs}s"
+    log "check 1/4: LOCKSTEP-BOOT-OK, QEMU powered off after ${secs}s"
 
     # 2. Interactive shell: wait for the prompt, type, power off.
-    log "check 2/3: lockstep.shell"
+    log "check 2/4: lockstep.shell"
     mkfifo "$tmp/in"
     qemu_boot "lockstep.shell" "$tmp/shell.log" <"$tmp/in" &
     local qpid=$!
@@ -537,10 +579,10 @@ run_checks() {
     if tr -d '\r' <"$tmp/shell.log" | grep -q "can't access tty"; then
         die "check 2: the shell has no controlling terminal"
     fi
-    log "check 2/3: shell answered 42, /proc/interrupts listed, powered off"
+    log "check 2/4: shell answered 42, /proc/interrupts listed, powered off"
 
     # 3. virtio: a disk whose hash we know, and an entropy source.
-    log "check 3/3: lockstep.virtio"
+    log "check 3/4: lockstep.virtio"
     python3 -c 'import sys, hashlib
 d = b"".join(hashlib.sha256(i.to_bytes(4, "little")).digest() for i in range(65536))
 open(sys.argv[1], "wb").write(d)' "$tmp/disk.img"
@@ -558,7 +600,17 @@ open(sys.argv[1], "wb").write(d)' "$tmp/disk.img"
     tr -d '\r' <"$tmp/virtio.log" | grep -qxE 'LOCKSTEP-RNG [0-9a-f]{32}' ||
         { grep -a LOCKSTEP "$tmp/virtio.log" >&2; die "check 3: no LOCKSTEP-RNG line"; }
     tr -d '\r' <"$tmp/virtio.log" | grep -qx LOCKSTEP-BOOT-OK || die "check 3: no LOCKSTEP-BOOT-OK line"
-    log "check 3/3: disk sha256 $want ($size bytes) matches, $(tr -d '\r' <"$tmp/virtio.log" | grep -a '^LOCKSTEP-RNG')"
+    log "check 3/4: disk sha256 $want ($size bytes) matches, $(tr -d '\r' <"$tmp/virtio.log" | grep -a '^LOCKSTEP-RNG')"
+
+    # 4. The LPAE kernel's plain boot.
+    log "check 4/4: LPAE kernel, plain boot"
+    rc=0
+    QEMU_KERNEL="$out/vmlinuz-lpae" qemu_boot "" "$tmp/lpae.log" </dev/null || rc=$?
+    save_log "$tmp/lpae.log" qemu-arm-virt-lpae-boot.log
+    [ "$rc" -eq 0 ] || { tail -n 20 "$tmp/lpae.log" >&2; die "check 4: QEMU exited with status $rc (124: timeout after ${qemu_timeout}s)"; }
+    tr -d '\r' <"$tmp/lpae.log" | grep -q 'Linux version [^ ]*-armmp-lpae' || die "check 4: the kernel is not an armmp-lpae build"
+    tr -d '\r' <"$tmp/lpae.log" | grep -qx LOCKSTEP-BOOT-OK || { tail -n 20 "$tmp/lpae.log" >&2; die "check 4: no LOCKSTEP-BOOT-OK line"; }
+    log "check 4/4: LOCKSTEP-BOOT-OK from the LPAE kernel"
 }
 
 # ------------------------------------------------------------------- main

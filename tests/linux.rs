@@ -5,7 +5,7 @@
 //! count); an interactive session with typed input is recorded and
 //! replayed byte for byte across execution modes. The userland is
 //! Debian's armhf busybox (Thumb-2 and VFP code); the armel one (ARM
-//! code, no floating point) boots too.
+//! code, no floating point) boots too, and so does the LPAE kernel.
 //!
 //! The images come from scripts/fetch-guest.sh (which scripts/test.sh
 //! runs first).
@@ -94,6 +94,25 @@ fn the_armel_userland_boots_too() {
     let o = session::run(&a);
     assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
     check_log(&session::stdout(&o));
+}
+
+#[test]
+fn the_lpae_kernel_boots_too() {
+    // Debian's armmp-lpae build runs with TTBCR.EAE set: long-descriptor
+    // translation tables for the kernel and every process.
+    let (k, i) = session::linux_images_lpae();
+    let mut args = vec!["run".to_string()];
+    args.extend(session::linux_args(&k, &i, ""));
+    args.extend(["--no-input", "-rtc", RTC].map(String::from));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = session::run(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
+    let log = session::stdout(&o);
+    assert!(
+        log.contains("Linux version 6.1.0-") && log.contains("-armmp-lpae "),
+        "not the LPAE kernel:\n{log}"
+    );
+    check_log(&log);
 }
 
 #[test]

@@ -53,6 +53,13 @@ pub fn linux_images_armel() -> (PathBuf, PathBuf) {
     (k, i)
 }
 
+/// Debian's armmp-lpae kernel (long-descriptor translation tables) and
+/// the armhf busybox initramfs.
+pub fn linux_images_lpae() -> (PathBuf, PathBuf) {
+    let (_, i, _) = all_linux_images();
+    (i.with_file_name("vmlinuz-lpae"), i)
+}
+
 fn all_linux_images() -> (PathBuf, PathBuf, PathBuf) {
     let cache = std::env::var_os("LOCKSTEP_CACHE")
         .map(PathBuf::from)
@@ -67,7 +74,7 @@ fn all_linux_images() -> (PathBuf, PathBuf, PathBuf) {
         dir.join("initrd-armel.gz"),
     );
     assert!(
-        k.exists() && i.exists() && e.exists(),
+        k.exists() && i.exists() && e.exists() && dir.join("vmlinuz-lpae").exists(),
         "no guest images in {}: run scripts/fetch-guest.sh (scripts/test.sh does)",
         dir.display()
     );
