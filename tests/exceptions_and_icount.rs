@@ -379,3 +379,33 @@ fn thumb_stops_inside_it_blocks_resume_exactly() {
         assert_eq!(m.cpu(), &direct.cpu, "{exec:?}: resumed run differs");
     }
 }
+
+#[test]
+fn the_pmu_counts_instructions_retired_exactly() {
+    let r = both(
+        "pmu-inst-retired",
+        &[
+            0xe3a0_0001, // mov r0, #1
+            0xee09_0f1c, // mcr p15, 0, r0, c9, c12, 0 (PMCR.E)
+            0xe3a0_1008, // mov r1, #8 (INST_RETIRED)
+            0xee09_1f3d, // mcr p15, 0, r1, c9, c13, 1 (PMXEVTYPER of counter 0)
+            0xee09_0f3c, // mcr p15, 0, r0, c9, c12, 1 (PMCNTENSET: counter 0)
+            0xe3a0_2064, // mov r2, #100
+            0xe252_2001, // subs r2, r2, #1
+            0x1aff_fffd, // bne (back to the subs)
+            0xee19_3f5d, // mrc p15, 0, r3, c9, c13, 2 (PMXEVCNTR)
+            0xee19_4f1d, // mrc p15, 0, r4, c9, c13, 0 (PMCCNTR: not enabled)
+            0xe7f0_00f0, // udf #0
+        ],
+    );
+    assert!(
+        matches!(r.outcome, Outcome::UnhandledException { .. }),
+        "{:?}",
+        r.outcome
+    );
+    // From the enabling write (included) to the read (not): the write,
+    // the mov and 100 iterations of two instructions.
+    assert_eq!(r.cpu.regs[3], 202);
+    assert_eq!(r.cpu.regs[4], 0);
+    assert_eq!(r.icount, 208);
+}

@@ -34,6 +34,7 @@ fn check_log(log: &str) {
         "Machine model: Lockstep arm-virt",
         "psci: PSCIv1.0 detected in firmware.",
         "arch_timer: cp15 timer(s) running at 62.50MHz (virt).",
+        "hw perfevents: enabled with armv7_cortex_a15 PMU driver, 7 counters available",
         "9000000.pl011: ttyAMA0 at MMIO 0x9000000",
         "rtc-pl031 9010000.pl031: registered as rtc0",
         "Run /init as init process",

@@ -1,7 +1,8 @@
 //! Bare-metal system programs (tests/guest): generic-timer interrupts
 //! through the GICv2 (`timer_irq`), the MMU with short descriptors
 //! (`mmu_short`) and long descriptors (`mmu_lpae`), and User mode with the
-//! exceptions that lead into and out of it (`user_mode`). Each program
+//! exceptions that lead into and out of it (`user_mode`), and the PMU's
+//! counters and overflow interrupt (`pmu`). Each program
 //! prints what it observes; the interpreter, the JIT and tiered execution
 //! must agree on everything, and QEMU (where installed) must print exactly
 //! the same on both consoles and exit with the same status.
@@ -270,4 +271,25 @@ fn exceptions_and_interrupts_are_taken_at_the_same_instruction_in_every_mode() {
             );
         }
     }
+}
+
+#[test]
+fn pmu_counters_and_the_overflow_interrupt() {
+    let r = run("pmu");
+    assert_lines(
+        "pmu",
+        &r.uart,
+        &[
+            "pmcr.n 00000006",
+            "ccnt counts yes",
+            "evcnt0 after 2 swinc 0000000c",
+            "pmovsr after wrap 00000001",
+            "inst_retired none or exact yes",
+            "ppi 23 pending at the overflow yes",
+            "irq 23 pmovsr 80000000",
+            "irqs 00000003",
+            "undefined 00000004",
+            "undefined 00000002",
+        ],
+    );
 }

@@ -139,6 +139,13 @@ pub trait Board: Sized + 'static {
     /// The next virtual instant at which a device's interrupt output
     /// rises by itself.
     fn next_deadline_ns(&self, run: &RunLoop<Self::Cpu>) -> Option<u64>;
+    /// The next instruction count at which a device's interrupt output
+    /// rises by itself (a counter of instructions retired overflows).
+    /// Unlike a deadline in time, it does not end a wait for interrupt:
+    /// no instructions retire while the CPU waits.
+    fn next_deadline_icount(&self, _run: &RunLoop<Self::Cpu>) -> Option<u64> {
+        None
+    }
     /// Takes an interrupt if the interrupt controller signals one the CPU
     /// accepts now (through the run loop's checkpoint hook).
     fn take_interrupt(&mut self, run: &mut RunLoop<Self::Cpu>);
@@ -482,6 +489,13 @@ impl<B: Board> Core<B> {
         if let Some(d) = self.next_deadline_ns() {
             let ahead = (d - self.run.now_ns()).div_ceil(1 << ICOUNT_SHIFT).max(1);
             target = target.min(icount.saturating_add(ahead));
+        }
+        if let Some(d) = self
+            .board
+            .next_deadline_icount(&self.run)
+            .filter(|&d| d > icount)
+        {
+            target = target.min(d);
         }
         // An event due now that the loop top did not take (an exception
         // the next instruction raises) needs the guest to run on.

@@ -150,7 +150,8 @@ impl RunLoop<ArmCpu> {
             Exception::Svc => pc.wrapping_sub(4),
             _ => pc,
         };
-        let vector = enter(cpu, exception, pc);
+        super::pmu::before_mode_change(&mut self.env, exception.mode());
+        let vector = enter(&mut self.env.arch, exception, pc);
         let number = exception.vector_offset() / 4;
         let kind = match exception {
             Exception::Irq | Exception::Fiq => CheckpointKind::Interrupt { vector: number },

@@ -10,6 +10,7 @@
 
 pub mod exception;
 pub mod mmu;
+pub mod pmu;
 pub mod sysreg;
 pub mod timer;
 
@@ -181,6 +182,8 @@ pub struct ArmCpu {
     /// The extension registers D0-D31 (S0-S31 overlay D0-D15: S2n is the
     /// low half of Dn, S2n+1 the high half; Q0-Q15 pair them).
     pub vfp: [u64; 32],
+    /// The Performance Monitors (PMUv2).
+    pub pmu: pmu::Pmu,
     /// Not architectural: the machine serves semihosting calls (set by the
     /// board; part of the translation flags, not of the state digest).
     pub semihosting: bool,
@@ -278,6 +281,7 @@ impl ArmCpu {
             fpscr: 0,
             _pad2: 0,
             vfp: [0; 32],
+            pmu: pmu::Pmu::default(),
             semihosting: false,
         }
     }
@@ -377,7 +381,16 @@ impl ArmCpu {
         for d in self.vfp {
             h.write_u64(d);
         }
+        let p = &self.pmu;
+        let pmu_words = [
+            p.pmcr, p.cnten, p.ovs, p.inten, p.selr, p.userenr, p.ccnt, p.prescale,
+        ];
+        for w in pmu_words.into_iter().chain(p.evtype).chain(p.evcnt) {
+            h.write_u32(w);
+        }
         for d in [
+            p.synced_icount,
+            p.synced_ns,
             self.excl_addr,
             self.excl_val,
             self.ttbr0,
@@ -434,11 +447,14 @@ impl ArmCpu {
     /// key: T, E, the mode and the IT bits from the CPSR (at their CPSR
     /// positions), in User mode the timer access bits of CNTKCTL (whether
     /// a timer register read is UNDEFINED is decided when the instruction
-    /// is lifted), and SCTLR.A (which accesses must be aligned).
+    /// is lifted) and PMUSERENR.EN, and SCTLR.A (which accesses must be aligned).
     pub fn tb_flags(&self) -> u32 {
         let mut f = self.cpsr_rest & (psr::T | psr::E | psr::MODE | psr::IT_MASK);
         if self.mode() == psr::MODE_USR {
             f |= (self.cntkctl & tb_flags::CNTKCTL_PL0_MASK) << tb_flags::CNTKCTL_SHIFT;
+            if self.pmu.userenr & 1 != 0 {
+                f |= tb_flags::PMU_PL0;
+            }
         }
         if self.sctlr & sctlr::A != 0 {
             f |= tb_flags::STRICT_ALIGN;
@@ -471,6 +487,8 @@ pub mod tb_flags {
     pub const CNTKCTL_PL0_MASK: u32 = 0x303;
     /// Where they go (bits 20:19 and 28:27, clear of the IT bits).
     pub const CNTKCTL_SHIFT: u32 = 19;
+    /// In User mode: PMUSERENR.EN, the PMU registers are accessible.
+    pub const PMU_PL0: u32 = 1 << 16;
     /// SCTLR.A: every load and store must be aligned to its size.
     pub const STRICT_ALIGN: u32 = 1 << 29;
     /// The machine serves semihosting (`HLT` may be a semihosting call).

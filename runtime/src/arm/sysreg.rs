@@ -1,7 +1,8 @@
 //! The coprocessor system registers of a Cortex-A15-class core without
 //! the Security and Virtualization Extensions: CP15
 //! (identification, system control, MMU, fault, cache and TLB maintenance,
-//! thread ID, generic timer) and the one CP14 debug register Linux probes.
+//! thread ID, generic timer, performance monitors) and the one CP14 debug
+//! register Linux probes.
 //!
 //! The table here says which registers exist, who may access them and how
 //! a lifter reaches them (a constant, a plain field of [`ArmCpu`], or a
@@ -9,7 +10,7 @@
 //! [`write_special`]). An MRC/MCR/MRRC/MCRR to anything not in the table is
 //! UNDEFINED, as on hardware without the register.
 
-use super::{mmu, psr, sctlr, timer, ArmCpu};
+use super::{mmu, pmu, psr, sctlr, tb_flags, timer, ArmCpu};
 use crate::env::{Access, CpuEnv};
 use crate::softmmu;
 use std::mem::offset_of;
@@ -116,9 +117,29 @@ pub enum Special {
     CntpCval,
     /// CNTV_CVAL (64-bit).
     CntvCval,
+    /// PMCR.
+    Pmcr,
+    /// PMCNTENSET.
+    PmCntenSet,
+    /// PMCNTENCLR.
+    PmCntenClr,
+    /// PMOVSR.
+    PmOvsr,
+    /// PMSWINC (write only).
+    PmSwinc,
+    /// PMCCNTR.
+    PmCcntr,
+    /// PMXEVTYPER (of the counter PMSELR selects).
+    PmXevtyper,
+    /// PMXEVCNTR.
+    PmXevcntr,
+    /// PMINTENSET.
+    PmIntenSet,
+    /// PMINTENCLR.
+    PmIntenClr,
 }
 
-const SPECIALS: [Special; 27] = [
+const SPECIALS: [Special; 37] = [
     Special::Ccsidr,
     Special::Sctlr,
     Special::Ttbr0,
@@ -146,6 +167,16 @@ const SPECIALS: [Special; 27] = [
     Special::Cntvct,
     Special::CntpCval,
     Special::CntvCval,
+    Special::Pmcr,
+    Special::PmCntenSet,
+    Special::PmCntenClr,
+    Special::PmOvsr,
+    Special::PmSwinc,
+    Special::PmCcntr,
+    Special::PmXevtyper,
+    Special::PmXevcntr,
+    Special::PmIntenSet,
+    Special::PmIntenClr,
 ];
 
 impl Special {
@@ -180,6 +211,8 @@ pub enum Pl0 {
     Always,
     /// When one of these CNTKCTL bits is set.
     Cntkctl(u32),
+    /// When PMUSERENR.EN is set.
+    Pmu,
 }
 
 /// One system register.
@@ -203,13 +236,14 @@ pub struct SysReg {
 }
 
 impl SysReg {
-    /// Whether an access is allowed in User mode, given the CNTKCTL PL0
-    /// bits the block was translated with.
-    pub fn pl0_allows(&self, write: bool, cntkctl: u32) -> bool {
+    /// Whether an access is allowed in User mode, given the translation
+    /// flags ([`ArmCpu::tb_flags`]) the block was translated with.
+    pub fn pl0_allows(&self, write: bool, flags: u32) -> bool {
         match if write { self.pl0_write } else { self.pl0_read } {
             Pl0::Never => false,
             Pl0::Always => true,
-            Pl0::Cntkctl(mask) => cntkctl & mask != 0,
+            Pl0::Cntkctl(mask) => flags >> tb_flags::CNTKCTL_SHIFT & mask != 0,
+            Pl0::Pmu => flags & tb_flags::PMU_PL0 != 0,
         }
     }
 }
@@ -253,6 +287,11 @@ const fn user(mut r: SysReg, pl0_read: Pl0, pl0_write: Pl0) -> SysReg {
     r.pl0_read = pl0_read;
     r.pl0_write = pl0_write;
     r
+}
+
+/// A PMU register User mode may access as PMUSERENR.EN allows.
+const fn pmu_reg(r: SysReg) -> SysReg {
+    user(r, Pl0::Pmu, Pl0::Pmu)
 }
 
 /// CNTKCTL.PL0PCTEN | PL0VCTEN: CNTFRQ readable in User mode.
@@ -355,6 +394,32 @@ pub fn lookup32(cp: u32, opc1: u32, crn: u32, crm: u32, opc2: u32) -> Option<Sys
         (0, 8, 3 | 5 | 6 | 7, 0) => special("TLBIALL", S::TlbiAll, false, true),
         (0, 8, 3 | 5 | 6 | 7, 1 | 3) => special("TLBIMVA", S::TlbiMva, false, true),
         (0, 8, 3 | 5 | 6 | 7, 2) => special("TLBIASID", S::TlbiAsid, false, true),
+        // c9: performance monitors; User mode may use them (but for the
+        // interrupt enables, and PMUSERENR only to read) when
+        // PMUSERENR.EN is set. A PMUSERENR write changes what User-mode
+        // code may do, so it ends the block.
+        (0, 9, 12, 0) => pmu_reg(special("PMCR", S::Pmcr, true, true)),
+        (0, 9, 12, 1) => pmu_reg(special("PMCNTENSET", S::PmCntenSet, true, true)),
+        (0, 9, 12, 2) => pmu_reg(special("PMCNTENCLR", S::PmCntenClr, true, true)),
+        (0, 9, 12, 3) => pmu_reg(special("PMOVSR", S::PmOvsr, true, true)),
+        (0, 9, 12, 4) => pmu_reg(special("PMSWINC", S::PmSwinc, false, true)),
+        (0, 9, 12, 5) => pmu_reg(field(
+            "PMSELR",
+            off!(pmu) + offset_of!(pmu::Pmu, selr),
+            0x1f,
+        )),
+        (0, 9, 12, 6) => pmu_reg(ro("PMCEID0", pmu::PMCEID0)),
+        (0, 9, 12, 7) => pmu_reg(ro("PMCEID1", 0)),
+        (0, 9, 13, 0) => pmu_reg(special("PMCCNTR", S::PmCcntr, true, true)),
+        (0, 9, 13, 1) => pmu_reg(special("PMXEVTYPER", S::PmXevtyper, true, true)),
+        (0, 9, 13, 2) => pmu_reg(special("PMXEVCNTR", S::PmXevcntr, true, true)),
+        (0, 9, 14, 0) => {
+            let mut r = field("PMUSERENR", off!(pmu) + offset_of!(pmu::Pmu, userenr), 1);
+            r.ends_block = true;
+            user(r, Pl0::Always, Pl0::Never)
+        }
+        (0, 9, 14, 1) => special("PMINTENSET", S::PmIntenSet, true, true),
+        (0, 9, 14, 2) => special("PMINTENCLR", S::PmIntenClr, true, true),
         // c9: Cortex-A15 L2 control (one core) and extended control.
         (1, 9, 0, 2) => ro("L2CTLR", 0),
         (1, 9, 0, 3) => field("L2ECTLR", off!(l2ectlr), 0xffff_ffff),
@@ -462,6 +527,7 @@ const SCTLR_FIXED: u32 = sctlr::RESET & !SCTLR_WRITABLE;
 /// 32-bit ones the low word.
 pub fn read_special(env: &mut CpuEnv<ArmCpu>, s: Special) -> u64 {
     let now = env.now_ns();
+    let icount = env.icount_now();
     let cpu = &env.arch;
     match s {
         Special::Ccsidr => {
@@ -487,6 +553,19 @@ pub fn read_special(env: &mut CpuEnv<ArmCpu>, s: Special) -> u64 {
         Special::Cntpct | Special::Cntvct => timer::counter(now),
         Special::CntpCval => cpu.cntp_cval,
         Special::CntvCval => cpu.cntv_cval,
+        Special::Pmcr => u64::from(cpu.pmu.pmcr_value()),
+        Special::PmCntenSet | Special::PmCntenClr => u64::from(cpu.pmu.cnten),
+        Special::PmIntenSet | Special::PmIntenClr => u64::from(cpu.pmu.inten),
+        Special::PmOvsr | Special::PmCcntr | Special::PmXevcntr => {
+            let p = cpu.pmu_at(icount, now);
+            u64::from(match s {
+                Special::PmOvsr => p.ovs,
+                Special::PmCcntr => p.ccnt,
+                _ => p.selected().map_or(0, |i| p.evcnt[i]),
+            })
+        }
+        Special::PmXevtyper => u64::from(cpu.pmu.selected().map_or(0, |i| cpu.pmu.evtype[i])),
+        Special::PmSwinc => 0,
         Special::Ats1cpr
         | Special::Ats1cpw
         | Special::Ats1cur
@@ -576,10 +655,48 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
         Special::CntvCtl => env.arch.set_timer_ctl(timer::Which::Virtual, w),
         Special::CntpCval => env.arch.set_timer_cval(timer::Which::Physical, v),
         Special::CntvCval => env.arch.set_timer_cval(timer::Which::Virtual, v),
+        Special::Pmcr
+        | Special::PmCntenSet
+        | Special::PmCntenClr
+        | Special::PmOvsr
+        | Special::PmSwinc
+        | Special::PmCcntr
+        | Special::PmXevtyper
+        | Special::PmXevcntr
+        | Special::PmIntenSet
+        | Special::PmIntenClr => write_pmu(env, s, w),
     }
     // Every special write may change translation, timers or interrupts:
     // the run loop looks before the guest goes on.
     env.exit_request = 1;
+}
+
+/// Writes a PMU register, the counters first brought up to this instant.
+fn write_pmu(env: &mut CpuEnv<ArmCpu>, s: Special, w: u32) {
+    pmu::sync(env);
+    let user = !privileged(&env.arch);
+    let p = &mut env.arch.pmu;
+    match s {
+        Special::Pmcr => p.write_pmcr(w),
+        Special::PmCntenSet => p.cnten |= w & pmu::COUNTER_BITS,
+        Special::PmCntenClr => p.cnten &= !w,
+        Special::PmOvsr => p.ovs &= !w,
+        Special::PmSwinc => p.software_increment(user, w),
+        Special::PmCcntr => p.ccnt = w,
+        Special::PmXevtyper => {
+            if let Some(i) = p.selected() {
+                p.evtype[i] = w & pmu::evtype::STORED;
+            }
+        }
+        Special::PmXevcntr => {
+            if let Some(i) = p.selected() {
+                p.evcnt[i] = w;
+            }
+        }
+        Special::PmIntenSet => p.inten |= w & pmu::COUNTER_BITS,
+        Special::PmIntenClr => p.inten &= !w,
+        _ => unreachable!("{s:?} is not a PMU register"),
+    }
 }
 
 /// Whether the CPU is in a privileged mode.
@@ -598,13 +715,23 @@ mod tests {
             lookup32(15, 0, 0, 0, 0).unwrap().kind,
             Kind::Const(id::MIDR)
         );
-        assert!(lookup32(15, 0, 9, 12, 0).is_none(), "no PMU");
+        assert!(lookup32(15, 0, 9, 12, 0)
+            .unwrap()
+            .pl0_allows(false, tb_flags::PMU_PL0));
+        assert!(!lookup32(15, 0, 9, 14, 1)
+            .unwrap()
+            .pl0_allows(false, tb_flags::PMU_PL0));
+        assert!(
+            lookup32(15, 0, 9, 15, 0).is_none(),
+            "no PMU registers in c15"
+        );
         assert!(lookup32(10, 7, 0, 0, 0).is_none(), "no VFP");
         assert!(lookup32(14, 0, 0, 0, 0).unwrap().read);
         let tp = lookup32(15, 0, 13, 0, 3).unwrap();
         assert!(tp.pl0_allows(false, 0) && !tp.pl0_allows(true, 0));
         let vct = lookup64(15, 1, 14).unwrap();
-        assert!(!vct.pl0_allows(false, 0) && vct.pl0_allows(false, 2));
+        let pl0vcten = 2 << tb_flags::CNTKCTL_SHIFT;
+        assert!(!vct.pl0_allows(false, 0) && vct.pl0_allows(false, pl0vcten));
         assert!(lookup64(15, 4, 14).is_none(), "no CNTVOFF without Hyp");
         for (i, s) in SPECIALS.iter().enumerate() {
             assert_eq!(*s as usize, i);

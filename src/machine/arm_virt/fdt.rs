@@ -8,7 +8,7 @@ use super::{
     VIRTIO_SLOTS, VIRTIO_SLOT_SIZE, VIRTIO_SPI_BASE,
 };
 use lockstep_devices::gic::{GIC_CPU_SIZE, GIC_DIST_SIZE};
-use lockstep_runtime::arm::timer;
+use lockstep_runtime::arm::{pmu, timer};
 use vm_fdt::{Error as FdtError, FdtWriter};
 
 /// What the device tree describes.
@@ -111,6 +111,14 @@ pub fn build(desc: &BoardDescription) -> Result<Vec<u8>, FdtError> {
     fdt.property_array_u32("interrupts", &cells)?;
     fdt.property_null("always-on")?;
     fdt.end_node(timer_node)?;
+
+    // The Cortex-A15's PMU and its overflow interrupt. QEMU leaves this
+    // node empty for a 32-bit core, so Linux does not probe its PMU
+    // there; here it does (see docs/architecture.md).
+    let pmu_node = fdt.begin_node("pmu")?;
+    fdt.property_string("compatible", "arm,cortex-a15-pmu")?;
+    fdt.property_array_u32("interrupts", &ppi(pmu::PPI))?;
+    fdt.end_node(pmu_node)?;
 
     let clock = fdt.begin_node("apb-pclk")?;
     fdt.property_string("compatible", "fixed-clock")?;

@@ -28,7 +28,7 @@ use lockstep_devices::pl011::Pl011;
 use lockstep_devices::pl031::Pl031;
 use lockstep_runtime::arm::exception::Exception;
 use lockstep_runtime::arm::timer::{self, Which};
-use lockstep_runtime::arm::{psr, trap, ArmCpu};
+use lockstep_runtime::arm::{pmu, psr, trap, ArmCpu};
 use lockstep_runtime::{Bus, IrqLine, IrqLines, RunLoop, Trap};
 use std::cell::RefCell;
 use std::path::Path;
@@ -165,6 +165,8 @@ pub struct VirtBoard {
     rtc: Rc<RefCell<Pl031>>,
     timer_phys: IrqLine,
     timer_virt: IrqLine,
+    /// The PMU's overflow interrupt (PPI 7).
+    pmu: IrqLine,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -209,6 +211,7 @@ impl Board for VirtBoard {
             rtc,
             timer_phys: lines.line(timer::PHYS_PPI),
             timer_virt: lines.line(timer::VIRT_PPI),
+            pmu: lines.line(pmu::PPI),
         })
     }
 
@@ -243,18 +246,25 @@ impl Board for VirtBoard {
         let cpu = &run.env.arch;
         self.timer_phys.set(cpu.timer_irq(Which::Physical, now));
         self.timer_virt.set(cpu.timer_irq(Which::Virtual, now));
+        self.pmu.set(cpu.pmu_irq(run.icount(), now));
         self.rtc.borrow_mut().update(now);
     }
 
     fn next_deadline_ns(&self, run: &RunLoop<ArmCpu>) -> Option<u64> {
         let now = run.now_ns();
-        let timers = run.env.arch.next_timer_deadline(now);
+        let cpu = &run.env.arch;
+        let timers = cpu.next_timer_deadline(now);
+        let pmu = cpu.pmu_deadline_ns(run.icount(), now);
         let rtc = self.rtc.borrow().wake_deadline_ns();
-        [timers, rtc]
+        [timers, pmu, rtc]
             .into_iter()
             .flatten()
             .filter(|&d| d > now)
             .min()
+    }
+
+    fn next_deadline_icount(&self, run: &RunLoop<ArmCpu>) -> Option<u64> {
+        run.env.arch.pmu_deadline_icount(run.icount(), run.now_ns())
     }
 
     fn take_interrupt(&mut self, run: &mut RunLoop<ArmCpu>) {

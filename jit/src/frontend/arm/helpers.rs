@@ -3,7 +3,7 @@
 //! absolute differences, and store-exclusive. Both backends call them.
 
 use crate::ir::Helper;
-use lockstep_runtime::arm::{psr, sysreg, ArmCpu};
+use lockstep_runtime::arm::{bank, pmu, psr, sysreg, ArmCpu};
 use lockstep_runtime::env::CpuEnv;
 use lockstep_runtime::softmmu::{self, MemOp};
 
@@ -193,14 +193,20 @@ pub static WRITE_CPSR: Helper = Helper {
     may_fault: false,
 };
 unsafe extern "C" fn write_cpsr(env: *mut u8, value: u64, bytes: u64, _: u64, _: u64) -> u64 {
-    let cpu = &mut unsafe { arm(env) }.arch;
+    let env = unsafe { arm(env) };
     let mask = bytes as u32 & !EXECUTION_STATE;
-    let new = (cpu.cpsr() & !mask) | (value as u32 & mask);
-    set_cpsr_keeping_bad_mode(cpu, new);
+    let new = (env.arch.cpsr() & !mask) | (value as u32 & mask);
+    set_cpsr_keeping_bad_mode(env, new);
     0
 }
 
-fn set_cpsr_keeping_bad_mode(cpu: &mut ArmCpu, new: u32) {
+/// Writes the CPSR; a mode this core does not have leaves the mode as it
+/// is. The PMU first counts up to here in the old mode.
+fn set_cpsr_keeping_bad_mode(env: &mut CpuEnv<ArmCpu>, new: u32) {
+    if bank(new & psr::MODE).is_some() {
+        pmu::before_mode_change(env, new);
+    }
+    let cpu = &mut env.arch;
     if !cpu.write_cpsr(new) {
         let mode = cpu.mode();
         cpu.set_cpsr((new & !psr::MODE) | mode);
@@ -215,16 +221,17 @@ pub static EXCEPTION_RETURN: Helper = Helper {
     may_fault: false,
 };
 unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64, _: u64) -> u64 {
-    let cpu = &mut unsafe { arm(env) }.arch;
-    if let Some(spsr) = cpu.current_spsr() {
-        set_cpsr_keeping_bad_mode(cpu, spsr);
+    let env = unsafe { arm(env) };
+    if let Some(spsr) = env.arch.current_spsr() {
+        set_cpsr_keeping_bad_mode(env, spsr);
     }
+    let cpu = &mut env.arch;
     let thumb = cpu.cpsr_rest & psr::T != 0;
     cpu.regs[15] = target as u32 & if thumb { !1 } else { !3 };
     cpu.excl_addr = u64::MAX;
     // The masks may have changed: a pending interrupt is taken right
     // after the return, so the run loop must look.
-    unsafe { arm(env) }.exit_request = 1;
+    env.exit_request = 1;
     0
 }
 
@@ -236,8 +243,8 @@ pub static RETURN_FROM_EXCEPTION: Helper = Helper {
 };
 unsafe extern "C" fn rfe(env: *mut u8, target: u64, cpsr: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
+    set_cpsr_keeping_bad_mode(env, cpsr as u32);
     let cpu = &mut env.arch;
-    set_cpsr_keeping_bad_mode(cpu, cpsr as u32);
     let thumb = cpu.cpsr_rest & psr::T != 0;
     cpu.regs[15] = target as u32 & if thumb { !1 } else { !3 };
     cpu.excl_addr = u64::MAX;
@@ -304,11 +311,11 @@ pub static CPS: Helper = Helper {
     may_fault: false,
 };
 unsafe extern "C" fn cps(env: *mut u8, arg: u64, _: u64, _: u64, _: u64) -> u64 {
-    let cpu = &mut unsafe { arm(env) }.arch;
+    let env = unsafe { arm(env) };
     let arg = arg as u32;
     let imod = arg >> 18 & 3;
     let affected = (arg >> 6 & 7) << 6; // A, I, F sit at CPSR bits 8:6 too
-    let mut new = cpu.cpsr();
+    let mut new = env.arch.cpsr();
     match imod {
         2 => new &= !affected,
         3 => new |= affected,
@@ -317,7 +324,7 @@ unsafe extern "C" fn cps(env: *mut u8, arg: u64, _: u64, _: u64, _: u64) -> u64 
     if arg >> 17 & 1 != 0 {
         new = (new & !psr::MODE) | (arg & psr::MODE);
     }
-    set_cpsr_keeping_bad_mode(cpu, new);
+    set_cpsr_keeping_bad_mode(env, new);
     0
 }
 

@@ -179,15 +179,10 @@ fn cps_op(cx: &mut Ctx, imod: u32, change_mode: bool, aif: u32, mode: u32) -> Re
     Ok(())
 }
 
-/// The CNTKCTL bits the block was translated with (User mode only).
-fn pl0_timer_bits(cx: &Ctx) -> u32 {
-    cx.flags >> tb_flags::CNTKCTL_SHIFT & tb_flags::CNTKCTL_PL0_MASK
-}
-
 /// Checks that `reg` may be accessed this way in the block's mode.
 fn sysreg_allowed(cx: &Ctx, reg: &sysreg::SysReg, write: bool) -> Result<(), Undef> {
     check(if write { reg.write } else { reg.read })?;
-    check(cx.privileged() || reg.pl0_allows(write, pl0_timer_bits(cx)))
+    check(cx.privileged() || reg.pl0_allows(write, cx.flags))
 }
 
 /// MRC/MCR to CP14 and CP15: the system registers of `sysreg`'s table.
