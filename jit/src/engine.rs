@@ -125,8 +125,9 @@ pub struct GuestEngine<G: Guest> {
     /// The `mmu_epoch` the jump cache and the chains were made under.
     seen_epoch: u64,
     /// Chains whose target lies on another virtual page than their
-    /// source: valid only while the mappings stay as they were.
-    cross_page_chains: Vec<(usize, usize)>,
+    /// source, by both pages: valid only while the mappings of both stay
+    /// as they were.
+    cross_page_chains: HashMap<u64, Vec<(usize, usize)>>,
     compiler: Option<Compiler>,
     /// Tiered mode: the compiling thread.
     background: Option<Background>,
@@ -201,7 +202,7 @@ impl<G: Guest> GuestEngine<G> {
             by_page: HashMap::new(),
             jump_cache: vec![(u64::MAX, 0, 0); JUMP_CACHE],
             seen_epoch: 0,
-            cross_page_chains: Vec::new(),
+            cross_page_chains: HashMap::new(),
             compiler,
             background,
             indirect,
@@ -259,22 +260,51 @@ impl<G: Guest> GuestEngine<G> {
     fn remap(&mut self) {
         self.jump_cache.fill((u64::MAX, 0, 0));
         self.indirect.fill(IndirectEntry::EMPTY);
-        for (from, exit) in std::mem::take(&mut self.cross_page_chains) {
-            let Some(to) = self.entries[from]
-                .as_mut()
-                .and_then(|f| f.chained_to[exit].take())
-            else {
-                continue;
-            };
-            if let Some(c) = self.entries[from]
-                .as_ref()
-                .and_then(|f| f.compiled.as_ref())
-            {
-                c.unchain(exit);
+        for (_, chains) in std::mem::take(&mut self.cross_page_chains) {
+            for (from, exit) in chains {
+                self.unchain(from, exit);
             }
-            if let Some(t) = self.entries[to].as_mut() {
-                t.incoming.retain(|&(f, e)| (f, e) != (from, exit));
+        }
+    }
+
+    /// The mapping of the virtual page at `page` may have changed: forget
+    /// the lookups of code on it and cut the chains into and out of it.
+    fn remap_page(&mut self, page: u64) {
+        // The caches are indexed by the PC's word and page bits, so a
+        // page's entries sit at the indices of its words.
+        let vpage = page >> PAGE_BITS;
+        for pc in (page..page + PAGE_SIZE).step_by(4) {
+            let j = &mut self.jump_cache[Self::jc_index(pc)];
+            if j.0 >> PAGE_BITS == vpage {
+                *j = (u64::MAX, 0, 0);
             }
+            let i = &mut self.indirect[indirect_index(pc)];
+            if i.pc >> PAGE_BITS == vpage {
+                *i = IndirectEntry::EMPTY;
+            }
+        }
+        for (from, exit) in self.cross_page_chains.remove(&page).unwrap_or_default() {
+            self.unchain(from, exit);
+        }
+    }
+
+    /// Undoes the chain of `from`'s direct exit `exit`, if it is still
+    /// chained.
+    fn unchain(&mut self, from: usize, exit: usize) {
+        let Some(to) = self.entries[from]
+            .as_mut()
+            .and_then(|f| f.chained_to[exit].take())
+        else {
+            return;
+        };
+        if let Some(c) = self.entries[from]
+            .as_ref()
+            .and_then(|f| f.compiled.as_ref())
+        {
+            c.unchain(exit);
+        }
+        if let Some(t) = self.entries[to].as_mut() {
+            t.incoming.retain(|&(f, e)| (f, e) != (from, exit));
         }
     }
 
@@ -543,7 +573,12 @@ impl<G: Guest> GuestEngine<G> {
                 .as_ref()
                 .map_or(u64::MAX, |t| t.interp.block.key.pc >> PAGE_BITS);
             if from_page != to_page {
-                self.cross_page_chains.push((from, exit));
+                for page in [from_page, to_page] {
+                    self.cross_page_chains
+                        .entry(page << PAGE_BITS)
+                        .or_default()
+                        .push((from, exit));
+                }
             }
             self.entries[to]
                 .as_mut()
@@ -586,7 +621,15 @@ impl<G: Guest> Engine<G> for GuestEngine<G> {
             self.install_ready();
             if env.mmu_epoch != self.seen_epoch {
                 self.seen_epoch = env.mmu_epoch;
+                env.remapped_pages.clear();
                 self.remap();
+            } else if !env.remapped_pages.is_empty() {
+                let mut pages = std::mem::take(&mut env.remapped_pages);
+                for &page in &pages {
+                    self.remap_page(page);
+                }
+                pages.clear();
+                env.remapped_pages = pages;
             }
             if env.budget == 0 {
                 return ExitCode::Budget;

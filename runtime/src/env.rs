@@ -161,6 +161,11 @@ pub struct CpuEnv<A> {
     /// TLB flush, a new translation table base, the MMU turned on or off):
     /// the engine then forgets what it looked up by virtual address.
     pub mmu_epoch: u64,
+    /// Virtual pages (page addresses) whose mapping may have changed since
+    /// the engine last looked, when they are few (see
+    /// [`crate::softmmu::flush_page`]); the engine forgets its lookups on
+    /// just those pages.
+    pub remapped_pages: Vec<u64>,
     /// TLB entries filled (a walk after a miss); for statistics only.
     pub tlb_fills: u64,
     /// The physical address space, for slow paths. Owned by the run loop.
@@ -170,6 +175,8 @@ pub struct CpuEnv<A> {
     /// Physical page of each TLB entry (kept apart: the fast path never
     /// needs it).
     pub tlb_phys: [[u64; TLB_ENTRIES]; MMU_MODES],
+    /// The [`crate::softmmu::Translation::tag`] of each TLB entry.
+    pub tlb_tag: [[u32; TLB_ENTRIES]; MMU_MODES],
 }
 
 impl<A> CpuEnv<A> {
@@ -188,10 +195,12 @@ impl<A> CpuEnv<A> {
             budget_base: 0,
             idle_ns: 0,
             mmu_epoch: 0,
+            remapped_pages: Vec::new(),
             tlb_fills: 0,
             bus,
             tlb: [Tlb::default(); MMU_MODES],
             tlb_phys: [[0; TLB_ENTRIES]; MMU_MODES],
+            tlb_tag: [[0; TLB_ENTRIES]; MMU_MODES],
         })
     }
 

@@ -99,6 +99,12 @@ pub struct Translation {
     /// log2 of the size of the mapping the address lies in (12 for a
     /// 4 KiB page, 24 for a 16 MiB supersection, ...).
     pub size_log2: u8,
+    /// What else the translation depends on, in the architecture's terms
+    /// (for ARM see `arm::mmu::tlb_tag`: the domain, and whether the
+    /// mapping belongs to one address space). The TLB keeps it beside the
+    /// entry so an invalidation can drop exactly the entries it affects
+    /// ([`flush_where`]); 0 means only a full flush drops it.
+    pub tag: u32,
 }
 
 /// Address translation for one architecture: virtual to physical, or the
@@ -133,7 +139,29 @@ pub fn flush_all<A>(env: &mut CpuEnv<A>, remap: bool) {
     }
 }
 
-/// Flushes the entries for the page of `vaddr` in every table.
+/// Flushes the entries whose [`Translation::tag`] satisfies `affected`,
+/// in every table. `remap` as for [`flush_all`].
+pub fn flush_where<A>(env: &mut CpuEnv<A>, affected: impl Fn(u32) -> bool, remap: bool) {
+    for m in 0..MMU_MODES {
+        for i in 0..TLB_ENTRIES {
+            if affected(env.tlb_tag[m][i]) {
+                env.tlb[m].entries[i] = TlbEntry::EMPTY;
+                env.tlb_tag[m][i] = 0;
+            }
+        }
+    }
+    if remap {
+        env.mmu_epoch += 1;
+    }
+}
+
+/// How many single-page remaps the engine takes one by one; more make a
+/// full remap.
+pub const REMAPPED_PAGES_MAX: usize = 16;
+
+/// Flushes the entries for the page of `vaddr` in every table. The engine
+/// forgets its lookups on that page only (a guest unmapping one page at a
+/// time, as Linux does, would otherwise cost a full remap each).
 pub fn flush_page<A>(env: &mut CpuEnv<A>, vaddr: u64) {
     let i = tlb_index(vaddr);
     let page = vaddr & PAGE_MASK;
@@ -143,7 +171,15 @@ pub fn flush_page<A>(env: &mut CpuEnv<A>, vaddr: u64) {
             *e = TlbEntry::EMPTY;
         }
     }
-    env.mmu_epoch += 1;
+    if env.remapped_pages.contains(&page) {
+        return;
+    }
+    if env.remapped_pages.len() < REMAPPED_PAGES_MAX {
+        env.remapped_pages.push(page);
+    } else {
+        env.remapped_pages.clear();
+        env.mmu_epoch += 1;
+    }
 }
 
 /// Removes the fast write path to physical page `ppage` from every entry
@@ -290,6 +326,7 @@ fn fill<A: Translate>(
         addend: page_host.wrapping_sub(page_v),
     };
     env.tlb_phys[mmu_idx][i] = t.paddr & PAGE_MASK;
+    env.tlb_tag[mmu_idx][i] = t.tag;
 }
 
 /// Takes the RAM digest (see [`crate::bus::Bus::ram_digest`]) and drops
@@ -524,6 +561,7 @@ mod tests {
                 paddr: vaddr,
                 perms: PERM_READ | PERM_WRITE | PERM_EXEC,
                 size_log2: 12,
+                tag: 0,
             })
         }
     }

@@ -32,6 +32,31 @@ pub mod ttbcr {
     pub const A1: u32 = 1 << 22;
 }
 
+/// The ARM meaning of a TLB entry's tag ([`Translation::tag`]): which
+/// changes of system state make the entry stale.
+pub mod tlb_tag {
+    /// The mapping came through a short-descriptor domain, whose number
+    /// is in [`DOMAIN`]: a DACR change to that domain drops it.
+    pub const HAS_DOMAIN: u32 = 1 << 4;
+    /// The domain number.
+    pub const DOMAIN: u32 = 0xf;
+    /// The mapping is not global (nG): it belongs to the current ASID, and
+    /// a change of ASID or translation table base drops it. Global
+    /// mappings (the kernel's) stay.
+    pub const NOT_GLOBAL: u32 = 1 << 5;
+
+    /// Whether an entry with tag `t` depends on a domain in `domains` (a
+    /// bit mask of domain numbers).
+    pub fn in_domains(t: u32, domains: u32) -> bool {
+        t & HAS_DOMAIN != 0 && domains & 1 << (t & DOMAIN) != 0
+    }
+
+    /// Whether an entry with tag `t` belongs to the current ASID only.
+    pub fn not_global(t: u32) -> bool {
+        t & NOT_GLOBAL != 0
+    }
+}
+
 /// The privilege of an access: MMU mode 0 is PL1, 1 is PL0 (user).
 fn is_user(mmu_idx: usize) -> bool {
     mmu_idx == 1
@@ -101,6 +126,8 @@ struct Mapping {
     manager: bool,
     /// log2 of the mapping's size.
     size_log2: u8,
+    /// The TLB tag ([`tlb_tag`]).
+    tag: u32,
 }
 
 /// Turns a mapping into a translation for `access` in `mmu_idx`, or the
@@ -149,6 +176,7 @@ fn check(
         paddr: m.paddr,
         perms,
         size_log2: m.size_log2,
+        tag: m.tag,
     })
 }
 
@@ -166,6 +194,7 @@ pub fn translate(
             paddr: u64::from(va),
             perms: PERM_READ | PERM_WRITE | PERM_EXEC,
             size_log2: 12,
+            tag: 0,
         });
     }
     if env.arch.ttbcr & ttbcr::EAE != 0 {
@@ -173,6 +202,26 @@ pub fn translate(
     } else {
         walk_short(env, va, access, mmu_idx)
     }
+}
+
+/// The TLB tag of a short-descriptor mapping in `domain`, global or not.
+fn short_tag(domain: u32, not_global: bool) -> u32 {
+    tlb_tag::HAS_DOMAIN | domain | if not_global { tlb_tag::NOT_GLOBAL } else { 0 }
+}
+
+/// The ASID translations are made for: CONTEXTIDR's low byte with short
+/// descriptors; with long descriptors TTBR0's (or, with TTBCR.A1,
+/// TTBR1's) bits 55:48.
+pub fn current_asid(cpu: &ArmCpu) -> u32 {
+    if cpu.ttbcr & ttbcr::EAE == 0 {
+        return cpu.contextidr & 0xff;
+    }
+    let ttbr = if cpu.ttbcr & ttbcr::A1 != 0 {
+        cpu.ttbr1
+    } else {
+        cpu.ttbr0
+    };
+    (ttbr >> 48) as u32 & 0xff
 }
 
 /// The short-descriptor walk.
@@ -255,6 +304,7 @@ fn walk_short(
                 domain: domain as u8,
                 manager,
                 size_log2,
+                tag: short_tag(domain, l2 & 1 << 11 != 0),
             };
             check(cpu, m, va, access, mmu_idx)
         }
@@ -285,6 +335,7 @@ fn walk_short(
                 domain: domain as u8,
                 manager,
                 size_log2: if supersection { 24 } else { 20 },
+                tag: short_tag(domain, l1 & 1 << 17 != 0),
             };
             check(cpu, m, va, access, mmu_idx)
         }
@@ -384,6 +435,11 @@ fn walk_long(
             domain: 0,
             manager: false,
             size_log2: shift as u8,
+            tag: if d & 1 << 11 != 0 {
+                tlb_tag::NOT_GLOBAL
+            } else {
+                0
+            },
         };
         return check(&env.arch, m, va, access, mmu_idx);
     }

@@ -593,21 +593,24 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
                 softmmu::flush_all(env, true);
             }
         }
+        // A new table base (and, with long descriptors, maybe a new ASID)
+        // leaves the global mappings in the TLB: they are the same in every
+        // address space, and a change to them needs a TLB invalidation.
         Special::Ttbr0 => {
             env.arch.ttbr0 = u64::from(w);
-            softmmu::flush_all(env, true);
+            flush_address_space(env);
         }
         Special::Ttbr1 => {
             env.arch.ttbr1 = u64::from(w);
-            softmmu::flush_all(env, true);
+            flush_address_space(env);
         }
         Special::Ttbr0Long => {
             env.arch.ttbr0 = v & 0x00ff_00ff_ffff_ffff;
-            softmmu::flush_all(env, true);
+            flush_address_space(env);
         }
         Special::Ttbr1Long => {
             env.arch.ttbr1 = v & 0x00ff_00ff_ffff_ffff;
-            softmmu::flush_all(env, true);
+            flush_address_space(env);
         }
         Special::Ttbcr => {
             // Short form: N, PD0, PD1; long form: T0SZ, walk attributes,
@@ -621,17 +624,36 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
             softmmu::flush_all(env, true);
         }
         Special::Dacr => {
+            // Only the entries made through a domain whose field changed
+            // are stale (Linux switches the user domain's access on every
+            // user copy); domains change permissions, not where addresses
+            // lead.
+            let old = env.arch.dacr;
             env.arch.dacr = w;
-            // Domains change permissions, not where addresses lead.
-            softmmu::flush_all(env, false);
+            // A domain that grants more than before leaves its entries
+            // valid: they allow a subset of what is allowed now, and an
+            // access they do not allow takes the slow path and walks.
+            // No access (0b00, and the reserved 0b10) < Client (0b01) <
+            // Manager (0b11).
+            let rank = |f: u32| match f {
+                0b01 => 1,
+                0b11 => 2,
+                _ => 0,
+            };
+            let domains = (0..16)
+                .filter(|d| rank(w >> (2 * d) & 3) < rank(old >> (2 * d) & 3))
+                .fold(0u32, |m, d| m | 1 << d);
+            if domains != 0 {
+                softmmu::flush_where(env, |t| mmu::tlb_tag::in_domains(t, domains), false);
+            }
         }
         Special::Contextidr => {
-            let old = env.arch.contextidr;
+            let old = mmu::current_asid(&env.arch);
             env.arch.contextidr = w;
-            // The TLB does not tag entries with the ASID: a new ASID
-            // starts from an empty TLB.
-            if old & 0xff != w & 0xff {
-                softmmu::flush_all(env, true);
+            // The TLB holds the global entries and the current ASID's: a
+            // new ASID drops the latter.
+            if mmu::current_asid(&env.arch) != old {
+                flush_address_space(env);
             }
         }
         Special::Par => env.arch.par = u64::from(w),
@@ -646,7 +668,9 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
             let r = mmu::translate(env, u64::from(w), access, mmu_idx);
             env.arch.par = mmu::par_value(&env.arch, &r);
         }
-        Special::TlbiAll | Special::TlbiAsid => softmmu::flush_all(env, true),
+        Special::TlbiAll => softmmu::flush_all(env, true),
+        // Only the current ASID's non-global entries are in the TLB.
+        Special::TlbiAsid => flush_address_space(env),
         Special::TlbiMva => softmmu::flush_page(env, u64::from(w & !0xfff)),
         Special::Cntkctl => env.arch.cntkctl = w & 0x3ff,
         Special::CntpTval => env.arch.set_timer_tval(timer::Which::Physical, now, w),
@@ -669,6 +693,12 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
     // Every special write may change translation, timers or interrupts:
     // the run loop looks before the guest goes on.
     env.exit_request = 1;
+}
+
+/// Drops the TLB entries of the current address space (the non-global
+/// ones), and with them whatever the engine looked up by virtual address.
+fn flush_address_space(env: &mut CpuEnv<ArmCpu>) {
+    softmmu::flush_where(env, mmu::tlb_tag::not_global, true);
 }
 
 /// Writes a PMU register, the counters first brought up to this instant.
@@ -756,6 +786,53 @@ mod tests {
         write_special(&mut env, Special::Dacr, 5);
         assert_eq!(env.mmu_epoch, epoch + 1, "domains do not remap");
         assert_eq!(env.exit_request, 1);
+    }
+
+    #[test]
+    fn the_tlb_keeps_what_a_context_or_domain_change_leaves_valid() {
+        let mut bus = Bus::new();
+        let mut env = CpuEnv::new(ArmCpu::new(), &mut bus);
+        use mmu::tlb_tag::{HAS_DOMAIN, NOT_GLOBAL};
+        // Entry 1: global, domain 0 (the kernel); 2: not global, domain 1
+        // (a process); 3: global, domain 1.
+        let tags = [
+            (1, HAS_DOMAIN),
+            (2, HAS_DOMAIN | 1 | NOT_GLOBAL),
+            (3, HAS_DOMAIN | 1),
+        ];
+        let fill = |env: &mut CpuEnv<ArmCpu>| {
+            for (i, t) in tags {
+                env.tlb[0].entries[i].read = (i as u64) << 12;
+                env.tlb_tag[0][i] = t;
+            }
+        };
+        let live = |env: &CpuEnv<ArmCpu>| {
+            tags.map(|(i, _)| env.tlb[0].entries[i].read != softmmu::TLB_INVALID)
+        };
+        fill(&mut env);
+        write_special(&mut env, Special::Contextidr, 0x105);
+        assert_eq!(live(&env), [true, false, true], "a new ASID");
+        fill(&mut env);
+        write_special(&mut env, Special::Contextidr, 0x205);
+        assert_eq!(live(&env), [true, true, true], "PROCID only: same ASID");
+        write_special(&mut env, Special::Dacr, 0b1101);
+        assert_eq!(live(&env), [true, true, true], "more access: nothing stale");
+        write_special(&mut env, Special::Dacr, 0b0001);
+        assert_eq!(live(&env), [true, false, false], "domain 1 lost access");
+        fill(&mut env);
+        write_special(&mut env, Special::Dacr, 0b0011);
+        write_special(&mut env, Special::Dacr, 0b0001);
+        assert_eq!(
+            live(&env),
+            [false, true, true],
+            "domain 0: manager to client"
+        );
+        fill(&mut env);
+        write_special(&mut env, Special::Ttbr0, 0x4000_4000);
+        assert_eq!(live(&env), [true, false, true], "a new table base");
+        fill(&mut env);
+        write_special(&mut env, Special::TlbiAll, 0);
+        assert_eq!(live(&env), [false, false, false]);
     }
 
     #[test]
