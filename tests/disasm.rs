@@ -91,6 +91,14 @@ fn compare_a32(name: &str, words: &[u32], min: usize) {
 }
 
 #[test]
+fn neon_disassembly_matches_objdump() {
+    let program = common::randgen_neon::generate_a32(0xd15a_5e0e, 20, 200);
+    compare_a32("disasm-neon", &program.code, 3000);
+    let program = common::randgen_neon::generate_t32(0xd15a_5e0f, 20, 200);
+    compare_t32("disasm-neon-t32", &program.code, 3000);
+}
+
+#[test]
 fn thumb_disassembly_matches_objdump() {
     let program = common::randgen_t32::generate(0x7d15_a55e, 20, 200);
     compare_t32("disasm-t32", &program.code, 4000);

@@ -147,3 +147,15 @@ fn random_vfp_t32_programs_agree_on_interpreter_jit_and_qemu() {
     let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0xf10a_7001);
     run_programs("vfp-t32", common::randgen_vfp::generate_t32, seed);
 }
+
+#[test]
+fn random_neon_a32_programs_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5e0e_0001);
+    run_programs("neon-a32", common::randgen_neon::generate_a32, seed);
+}
+
+#[test]
+fn random_neon_t32_programs_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5e0e_7001);
+    run_programs("neon-t32", common::randgen_neon::generate_t32, seed);
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod randgen;
+pub mod randgen_neon;
 pub mod randgen_t32;
 pub mod randgen_vfp;
 pub mod session;

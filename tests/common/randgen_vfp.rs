@@ -81,7 +81,7 @@ const F64_SPECIAL: &[u64] = &[
 ];
 
 /// A single-precision value biased toward the corners.
-fn f32_value(rng: &mut Rng) -> u32 {
+pub(super) fn f32_value(rng: &mut Rng) -> u32 {
     match rng.below(6) {
         0 | 1 => rng.pick(F32_SPECIAL),
         2 => {
@@ -133,11 +133,11 @@ fn fpscr_value(rng: &mut Rng) -> u32 {
     v
 }
 
-struct Gen<'a> {
-    rng: &'a mut Rng,
-    thumb: bool,
+pub(super) struct Gen<'a> {
+    pub(super) rng: &'a mut Rng,
+    pub(super) thumb: bool,
     /// Instructions (A32 words with a condition field; emitted later).
-    out: Vec<(u32, Option<u32>)>,
+    pub(super) out: Vec<(u32, Option<u32>)>,
 }
 
 const AL: u32 = 0xe;
@@ -152,7 +152,7 @@ macro_rules! emit {
 }
 
 impl Gen<'_> {
-    fn cond(&mut self) -> u32 {
+    pub(super) fn cond(&mut self) -> u32 {
         if self.rng.one_in(4) {
             self.rng.below(14)
         } else {
@@ -160,11 +160,11 @@ impl Gen<'_> {
         }
     }
     /// Pushes an A32-form instruction with condition `c`.
-    fn push(&mut self, c: u32, w: u32) {
+    pub(super) fn push(&mut self, c: u32, w: u32) {
         self.out.push((c << 28 | (w & 0x0fff_ffff), None));
     }
     /// A core register move of `v` (MOVW/MOVT), unconditional.
-    fn set_reg(&mut self, rd: u32, v: u32) {
+    pub(super) fn set_reg(&mut self, rd: u32, v: u32) {
         if self.thumb {
             self.out.push((0, Some(movw32(rd, v))));
             self.out.push((0, Some(movt32(rd, v))));
@@ -179,7 +179,7 @@ impl Gen<'_> {
             ));
         }
     }
-    fn core(&mut self) -> u32 {
+    pub(super) fn core(&mut self) -> u32 {
         self.rng.below(13)
     }
     /// A register field pair: (4-bit field, extra bit) for a single (any of
@@ -226,7 +226,7 @@ impl Gen<'_> {
         emit!(self, c, w);
     }
 
-    fn other(&mut self) {
+    pub(super) fn other(&mut self) {
         let c = self.cond();
         let sz = self.rng.bit();
         let f = self.fields(sz == 1) & !0x000f_0080; // Vd and Vm
@@ -402,7 +402,10 @@ impl Gen<'_> {
         }
     }
 
-    fn group(&mut self) {
+    fn group(&mut self, neon: bool) {
+        if neon {
+            return self.neon_group();
+        }
         match self.rng.below(10) {
             0..=3 => self.data_processing(),
             4..=7 => self.other(),
@@ -439,6 +442,18 @@ fn encode(insns: &[(u32, Option<u32>)], thumb: bool, code: &mut Vec<u16>) {
 /// Generates a floating-point program of `segments` segments of
 /// `per_segment` random groups each, in Thumb state if `thumb`.
 pub fn generate(seed: u64, segments: usize, per_segment: usize, thumb: bool) -> Program {
+    generate_mix(seed, segments, per_segment, thumb, false)
+}
+
+/// [`generate`], with Advanced SIMD instructions (`neon`) instead of VFP
+/// ones (see `randgen_neon`).
+pub fn generate_mix(
+    seed: u64,
+    segments: usize,
+    per_segment: usize,
+    thumb: bool,
+    neon: bool,
+) -> Program {
     const LOAD_STATE_FP: u32 = 0x4010_0010;
     const DUMP_STATE_FP: u32 = 0x4010_0014;
     const HARNESS_EXIT: u32 = 0x4010_000c;
@@ -468,7 +483,7 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize, thumb: bool) -> 
             out: Vec::new(),
         };
         for _ in 0..per_segment {
-            g.group();
+            g.group(neon);
         }
         random_insns += g.out.len();
         let insns = std::mem::take(&mut g.out);

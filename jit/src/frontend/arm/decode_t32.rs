@@ -178,9 +178,15 @@ pub fn lookup16(hw: u32) -> Option<&'static TEncoding> {
 /// The 32-bit encoding `w` (first halfword in 31:16), or `None` if it is
 /// undefined.
 pub fn lookup32(w: u32) -> Option<&'static TEncoding> {
+    // 1111 1001 xxx0 is Advanced SIMD element and structure loads and
+    // stores (the store lines below would take it otherwise).
+    if w >> 24 == 0xf9 && w >> 20 & 1 == 0 {
+        return super::decode_neon::lookup(w);
+    }
     T32.iter()
         .find(|e| w & e.mask == e.value)
         .or_else(|| super::decode_vfp::lookup(w))
+        .or_else(|| super::decode_neon::lookup(w))
 }
 
 /// Whether the halfword `hw` starts a 32-bit instruction.

@@ -11,6 +11,7 @@
 use super::decode::parse_bits;
 use super::decode::Encoding;
 use super::decode_t32::TEncoding;
+use super::disasm_neon as dis_neon;
 use super::disasm_vfp as dis;
 use super::lift;
 
@@ -49,6 +50,9 @@ pub static VFP: &[TEncoding] = table! {
 
     // Transfers between core and extension registers.
     "cccc_1110_000o_nnnn_tttt_1010_n001_0000" "VMOV<c> <Sn>, <Rt> / <Rt>, <Sn>"                 => lift::vfp_mov_core_single, dis::vfp_mov_core_single;
+    "cccc_1110_0oo0_dddd_tttt_1011_doo1_0000" "VMOV<c>.<size> <Dd[x]>, <Rt>"                   => lift::neon_vmov_scalar, dis_neon::neon_vmov_scalar;
+    "cccc_1110_uoo1_nnnn_tttt_1011_noo1_0000" "VMOV<c>.<dt> <Rt>, <Dn[x]>"                     => lift::neon_vmov_scalar, dis_neon::neon_vmov_scalar;
+    "cccc_1110_1bq0_dddd_tttt_1011_d0e1_0000" "VDUP<c>.<size> <Qd|Dd>, <Rt>"                   => lift::neon_vdup_core, dis_neon::neon_vdup_core;
     "cccc_1110_1110_rrrr_tttt_1010_0001_0000" "VMSR<c> <spec_reg>, <Rt>"                        => lift::vfp_vmsr, dis::vfp_vmsr;
     "cccc_1110_1111_rrrr_tttt_1010_0001_0000" "VMRS<c> <Rt>, <spec_reg> (Rt = PC: APSR_nzcv)"   => lift::vfp_vmrs, dis::vfp_vmrs;
     "cccc_1100_010o_uuuu_tttt_1010_00m1_mmmm" "VMOV<c> <Sm>, <Sm1>, <Rt>, <Rt2> / <Rt>, <Rt2>, <Sm>, <Sm1>" => lift::vfp_mov_core_pair, dis::vfp_mov_core_pair;

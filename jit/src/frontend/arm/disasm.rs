@@ -16,7 +16,7 @@ pub fn disassemble_at(word: u32, pc: u32) -> String {
     if let Some(e) = decode::lookup(word) {
         return (e.format)(word, pc);
     }
-    match super::decode_vfp::lookup(word) {
+    match super::decode_vfp::lookup(word).or_else(|| super::decode_neon::lookup(word)) {
         Some(e) => (e.format)(&super::disasm_vfp::a32_insn(word, pc)),
         None => undefined(word, pc),
     }

@@ -16,13 +16,16 @@
 //! the trap).
 
 pub mod decode;
+pub mod decode_neon;
 pub mod decode_t32;
 pub mod decode_vfp;
 pub mod disasm;
+pub mod disasm_neon;
 pub mod disasm_t32;
 pub mod disasm_vfp;
 pub mod helpers;
 pub mod lift;
+pub mod neon;
 pub mod vfp;
 
 use crate::ir::Block;

@@ -104,7 +104,7 @@ pub fn rounding(fpscr: u32) -> Round {
 }
 
 /// An operand as FPUnpack sees it: with FZ, a denormal is zero (IDC).
-fn unpack<F: ArmFloat>(bits: u64, fpscr: &mut u32) -> F {
+pub(crate) fn unpack<F: ArmFloat>(bits: u64, fpscr: &mut u32) -> F {
     let x = F::of(bits);
     if F::FLUSHES && *fpscr & fpscr::FZ != 0 && x.is_denormal() {
         *fpscr |= fpscr::IDC;
@@ -115,7 +115,7 @@ fn unpack<F: ArmFloat>(bits: u64, fpscr: &mut u32) -> F {
 
 /// The NaN result of an operation with these operands, if any operand is
 /// a NaN (FPProcessNaNs/FPProcessNaNs3), with the flags it raises.
-fn process_nans<F: ArmFloat>(ops: &[F], fpscr: &mut u32) -> Option<u64> {
+pub(crate) fn process_nans<F: ArmFloat>(ops: &[F], fpscr: &mut u32) -> Option<u64> {
     let pick = ops
         .iter()
         .find(|x| x.is_signaling())

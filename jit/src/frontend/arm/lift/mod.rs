@@ -32,6 +32,7 @@ mod dp;
 mod load_store;
 mod media;
 mod multiply;
+mod neon;
 mod system;
 pub mod t32;
 mod vfp;
@@ -41,6 +42,7 @@ pub use dp::*;
 pub use load_store::*;
 pub use media::*;
 pub use multiply::*;
+pub use neon::*;
 pub use system::*;
 pub use vfp::*;
 
@@ -167,6 +169,7 @@ pub fn lift_a32(b: &mut Builder, pc: u32, word: u32, flags: u32, mmu_idx: u8) ->
     let Some(handler) = decode::lookup(word)
         .map(|e| e.handler)
         .or_else(|| super::decode_vfp::lookup(word).map(|e| e.handler))
+        .or_else(|| super::decode_neon::lookup(word).map(|e| e.handler))
     else {
         return Some(undefined_trap(word));
     };

@@ -64,7 +64,7 @@ fn sz(w: u32) -> bool {
 
 impl Ctx<'_> {
     /// VFP and Advanced SIMD are enabled (CPACR and FPEXC.EN).
-    fn vfp_enabled(&self) -> Result<(), Undef> {
+    pub(super) fn vfp_enabled(&self) -> Result<(), Undef> {
         check(self.flags & tb_flags::VFP_EN != 0)
     }
 
