@@ -54,9 +54,11 @@ pub mod id {
     /// divide and square root, all rounding modes, no short vectors, no
     /// trapping.
     pub const MVFR0: u32 = 0x1011_0222;
-    /// MVFR1: flush-to-zero and default NaN modes, half-precision
-    /// conversion; no Advanced SIMD yet.
-    pub const MVFR1: u32 = 0x0100_0011;
+    /// MVFR1: flush-to-zero and default NaN modes, Advanced SIMD
+    /// load/store, integer, single-precision and half-precision
+    /// conversion, VFP half-precision conversion, Advanced SIMD fused
+    /// multiply-accumulate (QEMU's cortex-a15 value).
+    pub const MVFR1: u32 = 0x1111_1111;
 }
 
 /// Registers whose accesses need code rather than a field or a constant.
