@@ -149,8 +149,9 @@ struct Regs<'a> {
 
 impl<'a> Regs<'a> {
     fn new(cpu: &'a mut ArmCpu) -> Self {
-        // The standard FPSCR value: FZ, DN, round to nearest, and AHP.
-        let fp = fpscr::FZ | fpscr::DN | (cpu.fpscr & fpscr::AHP);
+        // The standard FPSCR value: FZ, DN, round to nearest, and AHP;
+        // with the cumulative flags so far (they only accumulate).
+        let fp = fpscr::FZ | fpscr::DN | (cpu.fpscr & (fpscr::AHP | FP_FLAGS));
         Regs { cpu, qc: false, fp }
     }
     fn d(&self, i: usize) -> u64 {
@@ -195,19 +196,17 @@ macro_rules! helper {
 
 /// Applies `f(n, m, d) -> d'` to every element of a three-register
 /// operation of one length.
+///
+/// Each doubleword of the result is computed from its operands' and
+/// written before the next is read: Q operands are even register pairs,
+/// so a destination can only overlap a source whole, in the same half.
+#[inline(always)]
 fn lanes3(r: &mut Regs, o: Ops, esize: u32, mut f: impl FnMut(&mut Regs, u64, u64, u64) -> u64) {
-    let n = r.read(o.n, o.regs());
-    let m = r.read(o.m, o.regs());
-    let d = r.read(o.d, o.regs());
     for k in 0..o.regs() {
-        let mut out = d[k];
+        let (n, m, d) = (r.d(o.n + k), r.d(o.m + k), r.d(o.d + k));
+        let mut out = d;
         for i in 0..64 / esize {
-            let x = f(
-                r,
-                elem(n[k], esize, i),
-                elem(m[k], esize, i),
-                elem(d[k], esize, i),
-            );
+            let x = f(r, elem(n, esize, i), elem(m, esize, i), elem(d, esize, i));
             out = with_elem(out, esize, i, x);
         }
         r.set(o.d + k, out);

@@ -61,6 +61,12 @@ pub trait ArmFloat: Float {
     /// Whether FPSCR.FZ flushes this format (not half precision).
     const FLUSHES: bool = true;
 
+    /// The host's IEEE result of `op` in round-to-nearest, for the
+    /// formats the host computes natively (see [`host_fast`]).
+    fn host(_op: HostOp, _a: u64, _b: u64, _c: u64) -> Option<u64> {
+        None
+    }
+
     /// The value of `bits`.
     fn of(bits: u64) -> Self {
         Self::from_bits(u128::from(bits))
@@ -76,6 +82,20 @@ impl ArmFloat for Single {
     const DEFAULT_NAN: u64 = 0x7fc0_0000;
     const QUIET: u64 = 0x0040_0000;
     const SIGN: u64 = 0x8000_0000;
+
+    #[inline(always)]
+    fn host(op: HostOp, a: u64, b: u64, c: u64) -> Option<u64> {
+        let f = |x: u64| f32::from_bits(x as u32);
+        let r = match op {
+            HostOp::Add => f(a) + f(b),
+            HostOp::Sub => f(a) - f(b),
+            HostOp::Mul => f(a) * f(b),
+            HostOp::Div => f(a) / f(b),
+            HostOp::MulAdd => f(a).mul_add(f(b), f(c)),
+            HostOp::Sqrt => f(a).sqrt(),
+        };
+        Some(u64::from(r.to_bits()))
+    }
 }
 
 impl ArmFloat for Half {
@@ -91,6 +111,65 @@ impl ArmFloat for Double {
     const DEFAULT_NAN: u64 = 0x7ff8_0000_0000_0000;
     const QUIET: u64 = 0x0008_0000_0000_0000;
     const SIGN: u64 = 0x8000_0000_0000_0000;
+
+    #[inline(always)]
+    fn host(op: HostOp, a: u64, b: u64, c: u64) -> Option<u64> {
+        let f = f64::from_bits;
+        let r = match op {
+            HostOp::Add => f(a) + f(b),
+            HostOp::Sub => f(a) - f(b),
+            HostOp::Mul => f(a) * f(b),
+            HostOp::Div => f(a) / f(b),
+            HostOp::MulAdd => f(a).mul_add(f(b), f(c)),
+            HostOp::Sqrt => f(a).sqrt(),
+        };
+        Some(r.to_bits())
+    }
+}
+
+/// The operations [`host_fast`] may hand to the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `a * b + c`, one rounding.
+    MulAdd,
+    Sqrt,
+}
+
+/// The exponent field of `bits` in format `F`.
+fn exponent<F: ArmFloat>(bits: u64) -> u64 {
+    let frac_bits = F::PRECISION as u32 - 1;
+    (bits >> frac_bits) & ((1 << (F::WIDTH - frac_bits - 1)) - 1)
+}
+
+/// The host's result where it is ARM's too, bit for bit and flag for flag:
+/// round to nearest, the inexact flag already set (the only flag a
+/// common operation raises, so nothing is left to record), every operand
+/// a normal number or zero (no flushing, no NaN rules, no infinities) and
+/// a normal result clear of the smallest normal binade (no overflow, no
+/// underflow, no tininess question). IEEE 754 fixes the rest, and the
+/// host's scalar SSE arithmetic (and a correctly rounded fused
+/// multiply-add) follows it. Anything else takes the exact path.
+#[inline(always)]
+fn host_fast<F: ArmFloat>(op: HostOp, ops: &[u64], fpscr: u32) -> Option<u64> {
+    if fpscr >> fpscr::RMODE_SHIFT & 3 != 0 || fpscr & fpscr::IXC == 0 {
+        return None;
+    }
+    let max = (1u64 << (F::WIDTH - F::PRECISION as u32)) - 1;
+    let frac_mask = (1u64 << (F::PRECISION as u32 - 1)) - 1;
+    for &x in ops {
+        let e = exponent::<F>(x);
+        if e == max || (e == 0 && x & frac_mask != 0) {
+            return None;
+        }
+    }
+    let (a, b, c) = (ops[0], *ops.get(1).unwrap_or(&0), *ops.get(2).unwrap_or(&0));
+    let r = F::host(op, a, b, c)?;
+    let e = exponent::<F>(r);
+    (e >= 2 && e < max).then_some(r)
 }
 
 /// The rounding mode FPSCR.RMode selects.
@@ -209,7 +288,22 @@ impl BinOp {
 }
 
 /// FPAdd, FPSub, FPMul, FPDiv.
+#[inline]
 pub fn binop<F: ArmFloat>(op: BinOp, a: u64, b: u64, fpscr: &mut u32) -> u64 {
+    let hop = match op {
+        BinOp::Add => HostOp::Add,
+        BinOp::Sub => HostOp::Sub,
+        BinOp::Mul => HostOp::Mul,
+        BinOp::Div => HostOp::Div,
+    };
+    if let Some(r) = host_fast::<F>(hop, &[a, b], *fpscr) {
+        return r;
+    }
+    binop_exact::<F>(op, a, b, fpscr)
+}
+
+#[inline(never)]
+fn binop_exact<F: ArmFloat>(op: BinOp, a: u64, b: u64, fpscr: &mut u32) -> u64 {
     let x: F = unpack(a, fpscr);
     let y: F = unpack(b, fpscr);
     if let Some(nan) = process_nans(&[x, y], fpscr) {
@@ -232,6 +326,9 @@ pub fn binop<F: ArmFloat>(op: BinOp, a: u64, b: u64, fpscr: &mut u32) -> u64 {
 
 /// FPMulAdd: `addend + op1 * op2` with one rounding (VFMA and friends).
 pub fn mul_add<F: ArmFloat>(addend: u64, op1: u64, op2: u64, fpscr: &mut u32) -> u64 {
+    if let Some(r) = host_fast::<F>(HostOp::MulAdd, &[op1, op2, addend], *fpscr) {
+        return r;
+    }
     let a: F = unpack(addend, fpscr);
     let x: F = unpack(op1, fpscr);
     let y: F = unpack(op2, fpscr);
@@ -255,6 +352,9 @@ pub fn mul_add<F: ArmFloat>(addend: u64, op1: u64, op2: u64, fpscr: &mut u32) ->
 
 /// FPSqrt.
 pub fn sqrt<F: ArmFloat>(a: u64, fpscr: &mut u32) -> u64 {
+    if let Some(r) = host_fast::<F>(HostOp::Sqrt, &[a], *fpscr) {
+        return r;
+    }
     let x: F = unpack(a, fpscr);
     if let Some(nan) = process_nans(&[x], fpscr) {
         return nan;
