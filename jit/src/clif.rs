@@ -481,9 +481,10 @@ impl Lowering<'_> {
         }
     }
 
-    /// Reloads every cached slot (after a helper that may change state).
-    fn reload_state(&mut self) {
-        for i in 0..self.cached.len() {
+    /// Reloads the cached slots `which` (after a helper that may have
+    /// changed them).
+    fn reload_slots(&mut self, which: &[usize]) {
+        for &i in which {
             let (slot, var) = self.cached[i];
             let x = self
                 .b
@@ -799,7 +800,14 @@ impl Lowering<'_> {
                 while argv.len() < 5 {
                     argv.push(self.b.ins().iconst(types::I64, 0));
                 }
-                self.flush_state();
+                // Only the state the helper may touch goes to memory and
+                // comes back.
+                let touched: Vec<usize> = (0..self.cached.len())
+                    .filter(|&i| helper.state.touches(self.cached[i].0))
+                    .collect();
+                let dirty: Vec<usize> =
+                    touched.iter().copied().filter(|&i| self.dirty[i]).collect();
+                self.flush_slots(&dirty);
                 self.store_insns_ahead(op.insn);
                 let sig = self.b.import_signature(self.helper_sig.clone());
                 let f = self
@@ -809,7 +817,7 @@ impl Lowering<'_> {
                 let call = self.b.ins().call_indirect(sig, f, &argv);
                 let r = self.b.inst_results(call)[0];
                 self.def(*dst, r);
-                self.reload_state();
+                self.reload_slots(&touched);
                 if helper.may_fault {
                     let pending =
                         self.b

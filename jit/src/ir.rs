@@ -215,6 +215,31 @@ pub struct Helper {
     /// environment's `fault_pending`, and the block exits at this op's
     /// instruction).
     pub may_fault: bool,
+    /// The guest state the helper may read or write: a backend that keeps
+    /// state in registers stores and reloads only that around the call.
+    pub state: StateUse,
+}
+
+/// Which guest state a [`Helper`] reads or writes.
+#[derive(Clone, Copy, Debug)]
+pub enum StateUse {
+    /// Any of it.
+    All,
+    /// Only the environment bytes in these `(offset, length)` ranges.
+    Ranges(&'static [(u32, u32)]),
+}
+
+impl StateUse {
+    /// Whether the helper may touch `slot`.
+    pub fn touches(&self, slot: Slot) -> bool {
+        match self {
+            StateUse::All => true,
+            StateUse::Ranges(ranges) => {
+                let (start, end) = (slot.offset, slot.offset + u32::from(slot.ty.bytes()));
+                ranges.iter().any(|&(o, len)| start < o + len && o < end)
+            }
+        }
+    }
 }
 
 /// The signature every helper has.

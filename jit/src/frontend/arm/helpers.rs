@@ -2,7 +2,7 @@
 //! than as IR: saturating arithmetic, SIMD within a register, sum of
 //! absolute differences, and store-exclusive. Both backends call them.
 
-use crate::ir::Helper;
+use crate::ir::{Helper, StateUse};
 use lockstep_runtime::arm::{bank, pmu, psr, sysreg, ArmCpu};
 use lockstep_runtime::env::CpuEnv;
 use lockstep_runtime::softmmu::{self, MemOp};
@@ -43,6 +43,7 @@ pub static USAD8: Helper = Helper {
     name: "usad8",
     func: usad8,
     may_fault: false,
+    state: StateUse::Ranges(&[]),
 };
 unsafe extern "C" fn usad8(_env: *mut u8, a: u64, b: u64, _: u64, _: u64) -> u64 {
     (0..4)
@@ -55,6 +56,7 @@ pub static QADDSUB: Helper = Helper {
     name: "qaddsub",
     func: qaddsub,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn qaddsub(env: *mut u8, m: u64, n: u64, op: u64, _: u64) -> u64 {
     let (m, mut n) = (i64::from(m as i32), i64::from(n as i32));
@@ -77,6 +79,7 @@ pub static SAT: Helper = Helper {
     name: "sat",
     func: sat,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn sat(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> u64 {
     let bits = (width & 0xff) as u32;
@@ -97,6 +100,7 @@ pub static SAT16: Helper = Helper {
     name: "sat16",
     func: sat16,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn sat16(env: *mut u8, v: u64, width: u64, _: u64, _: u64) -> u64 {
     let bits = (width & 0xff) as u32;
@@ -125,6 +129,7 @@ pub static PARALLEL: Helper = Helper {
     name: "parallel",
     func: parallel,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn parallel(env: *mut u8, n: u64, m: u64, sel: u64, _: u64) -> u64 {
     let (n, m) = (n as u32, m as u32);
@@ -191,6 +196,7 @@ pub static WRITE_CPSR: Helper = Helper {
     name: "write_cpsr",
     func: write_cpsr,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn write_cpsr(env: *mut u8, value: u64, bytes: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -219,6 +225,7 @@ pub static EXCEPTION_RETURN: Helper = Helper {
     name: "exception_return",
     func: exception_return,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn exception_return(env: *mut u8, target: u64, _: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -240,6 +247,7 @@ pub static RETURN_FROM_EXCEPTION: Helper = Helper {
     name: "rfe",
     func: rfe,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn rfe(env: *mut u8, target: u64, cpsr: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -258,6 +266,7 @@ pub static BANKED_REG_READ: Helper = Helper {
     name: "banked_reg_read",
     func: banked_reg_read,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn banked_reg_read(env: *mut u8, mode: u64, r: u64, _: u64, _: u64) -> u64 {
     let cpu = &unsafe { arm(env) }.arch;
@@ -269,6 +278,7 @@ pub static BANKED_REG_WRITE: Helper = Helper {
     name: "banked_reg_write",
     func: banked_reg_write,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn banked_reg_write(env: *mut u8, mode: u64, r: u64, v: u64, _: u64) -> u64 {
     let cpu = &mut unsafe { arm(env) }.arch;
@@ -281,6 +291,7 @@ pub static SYSREG_READ: Helper = Helper {
     name: "sysreg_read",
     func: sysreg_read,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn sysreg_read(env: *mut u8, which: u64, _: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -295,6 +306,7 @@ pub static SYSREG_WRITE: Helper = Helper {
     name: "sysreg_write",
     func: sysreg_write,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn sysreg_write(env: *mut u8, which: u64, v: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -309,6 +321,7 @@ pub static CPS: Helper = Helper {
     name: "cps",
     func: cps,
     may_fault: false,
+    state: StateUse::All,
 };
 unsafe extern "C" fn cps(env: *mut u8, arg: u64, _: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { arm(env) };
@@ -349,6 +362,7 @@ pub static STORE_EXCLUSIVE: Helper = Helper {
     name: "store_exclusive",
     func: store_exclusive,
     may_fault: true,
+    state: StateUse::All,
 };
 unsafe extern "C" fn store_exclusive(
     env: *mut u8,

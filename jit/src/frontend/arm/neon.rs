@@ -19,8 +19,14 @@
 //! exceptions still accumulate in the FPSCR. Saturation sets FPSCR.QC.
 
 use super::vfp::{self, fpscr, process_nans, unpack, ArmFloat, BinOp};
+use super::{slots, vfp_d_slot};
 use crate::float::{Float, Single};
-use crate::ir::Helper;
+use crate::ir::{Helper, StateUse};
+
+/// The Advanced SIMD helpers touch no guest state but the extension
+/// registers and the FPSCR.
+const REGISTER_FILE: StateUse =
+    StateUse::Ranges(&[(vfp_d_slot(0).offset, 32 * 8), (slots::FPSCR.offset, 4)]);
 use lockstep_runtime::arm::ArmCpu;
 
 /// FPSCR.QC: a saturating instruction saturated.
@@ -190,6 +196,7 @@ macro_rules! helper {
             name: stringify!($func),
             func: $func,
             may_fault: false,
+            state: REGISTER_FILE,
         };
     };
 }

@@ -571,7 +571,11 @@ pub mod fixed {
 pub mod helpers {
     use super::*;
     use crate::frontend::arm::helpers::arm;
-    use crate::ir::Helper;
+    use crate::frontend::arm::slots;
+    use crate::ir::{Helper, StateUse};
+
+    /// The VFP helpers touch no guest state but the FPSCR.
+    const FPSCR_ONLY: StateUse = StateUse::Ranges(&[(slots::FPSCR.offset, 4)]);
 
     fn is_double(sel: u64) -> bool {
         sel >> 8 & 1 != 0
@@ -582,6 +586,7 @@ pub mod helpers {
         name: "vfp_binop",
         func: binop_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn binop_helper(env: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
@@ -599,6 +604,7 @@ pub mod helpers {
         name: "vfp_mla",
         func: mla_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn mla_helper(env: *mut u8, d: u64, n: u64, m: u64, sel: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
@@ -629,6 +635,7 @@ pub mod helpers {
         name: "vfp_fma",
         func: fma_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn fma_helper(env: *mut u8, d: u64, n: u64, m: u64, sel: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
@@ -649,6 +656,7 @@ pub mod helpers {
         name: "vfp_unary",
         func: unary_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn unary_helper(env: *mut u8, a: u64, sel: u64, _: u64, _: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
@@ -668,6 +676,7 @@ pub mod helpers {
         name: "vfp_compare",
         func: compare_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn compare_helper(env: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
@@ -687,6 +696,7 @@ pub mod helpers {
         name: "vfp_fixed",
         func: fixed_helper,
         may_fault: false,
+        state: FPSCR_ONLY,
     };
     unsafe extern "C" fn fixed_helper(env: *mut u8, a: u64, sel: u64, _: u64, _: u64) -> u64 {
         let fpscr = &mut unsafe { arm(env) }.arch.fpscr;
