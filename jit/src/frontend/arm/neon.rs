@@ -838,6 +838,22 @@ unsafe extern "C" fn scalar(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64
         // Same length: VMLA, VMLS, VMUL, VQDMULH, VQRDMULH (Q is U here).
         0b0000 | 0b0001 | 0b0100 | 0b0101 | 0b1000 | 0b1001 | 0b1100 | 0b1101 => {
             let o = Ops { q: u, ..o };
+            if float && r.fp & fpscr::IXC != 0 {
+                // Every lane at host speed where that is exact (see
+                // `mul_acc_fast`); the general path otherwise.
+                let mut out = [0u64; 2];
+                let all = (0..o.regs()).all(|k| {
+                    mul_acc_fast(r.d(o.n + k), s as u32, r.d(o.d + k), a)
+                        .map(|v| out[k] = v)
+                        .is_some()
+                });
+                if all {
+                    for (k, &v) in out.iter().enumerate().take(o.regs()) {
+                        r.set(o.d + k, v);
+                    }
+                    return 0;
+                }
+            }
             lanes3(&mut r, o, es, |r, x, _, z| {
                 if float {
                     let p = fbin(BinOp::Mul, x, s, &mut r.fp);
@@ -899,6 +915,62 @@ unsafe extern "C" fn scalar(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64
     0
 }
 helper!(SCALAR, scalar, "Two registers and a scalar.");
+
+/// Whether a single-precision value is one the host computes with
+/// exactly as ARM does under the standard FPSCR value once the inexact
+/// flag is set (see `vfp::host_fast`): as an operand, a normal number or
+/// zero; as a result, a normal number above the smallest normal binade.
+#[inline(always)]
+fn plain_f32(x: u32, operand: bool) -> bool {
+    let e = x >> 23 & 0xff;
+    if operand {
+        (1..255).contains(&e) || x & 0x7fff_ffff == 0
+    } else {
+        (2..255).contains(&e)
+    }
+}
+
+/// VMUL, VMLA, VMLS by scalar (`a` as in [`scalar`]) on the two lanes of a
+/// doubleword at host speed, if every operand and intermediate is plain
+/// (see [`plain_f32`]); else `None`. The caller has checked that the
+/// inexact flag is set.
+#[inline(always)]
+fn mul_acc_fast(n: u64, s: u32, d: u64, a: u32) -> Option<u64> {
+    if !plain_f32(s, true) {
+        return None;
+    }
+    let mut out = 0u64;
+    for i in 0..2 {
+        let x = (n >> (32 * i)) as u32;
+        let z = (d >> (32 * i)) as u32;
+        if !plain_f32(x, true) {
+            return None;
+        }
+        let p = f32::from_bits(x) * f32::from_bits(s);
+        if !plain_f32(p.to_bits(), false) {
+            return None;
+        }
+        let r = match a {
+            0b0001 | 0b0101 => {
+                if !plain_f32(z, true) {
+                    return None;
+                }
+                let r = if a == 0b0001 {
+                    f32::from_bits(z) + p
+                } else {
+                    f32::from_bits(z) - p
+                };
+                if !plain_f32(r.to_bits(), false) {
+                    return None;
+                }
+                r
+            }
+            _ => p,
+        };
+        out |= u64::from(r.to_bits()) << (32 * i);
+    }
+    Some(out)
+}
 
 // ------------------------------------------------ two registers, misc
 
