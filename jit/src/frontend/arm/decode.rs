@@ -53,18 +53,20 @@ pub(super) const fn parse_bits(pattern: &str, width: u32) -> (u32, u32) {
     (mask, value)
 }
 
-const fn parse(pattern: &str) -> (u32, u32) {
-    parse_bits(pattern, 32)
-}
-
+/// A decode table: one line per encoding, a 32-bit pattern (`0`/`1` fixed,
+/// letters free, `_` for reading), the manual's syntax, the lifter and the
+/// formatter. Shared by the A32, VFP and Advanced SIMD tables.
 macro_rules! table {
     ($( $pattern:literal $syntax:literal => $handler:path, $format:path; )*) => {
         &[$( {
-            const P: (u32, u32) = parse($pattern);
-            Encoding { mask: P.0, value: P.1, syntax: $syntax, handler: $handler, format: $format }
+            const P: (u32, u32) = $crate::frontend::arm::decode::parse_bits($pattern, 32);
+            $crate::frontend::arm::decode::Encoding {
+                mask: P.0, value: P.1, syntax: $syntax, handler: $handler, format: $format,
+            }
         }, )*]
     };
 }
+pub(super) use table;
 
 /// Encodings with condition field `1111`.
 pub static UNCONDITIONAL: &[Encoding] = table! {
@@ -198,11 +200,11 @@ mod tests {
     #[test]
     fn patterns_parse_to_masks() {
         assert_eq!(
-            parse("cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii"),
+            parse_bits("cccc_1010_iiii_iiii_iiii_iiii_iiii_iiii", 32),
             (0x0f00_0000, 0x0a00_0000)
         );
         assert_eq!(
-            parse("1111_0101_0111_1111_1111_0000_0001_1111"),
+            parse_bits("1111_0101_0111_1111_1111_0000_0001_1111", 32),
             (0xffff_ffff, 0xf57f_f01f)
         );
     }

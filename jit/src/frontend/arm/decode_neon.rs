@@ -12,20 +12,10 @@
 //! tables: one line per encoding with the manual's syntax, lifter and
 //! formatter; the first match wins.
 
-use super::decode::parse_bits;
-use super::decode::Encoding;
+use super::decode::table;
 use super::decode_t32::TEncoding;
 use super::disasm_neon as dis;
 use super::lift;
-
-macro_rules! table {
-    ($( $pattern:literal $syntax:literal => $handler:path, $format:path; )*) => {
-        &[$( {
-            const P: (u32, u32) = parse_bits($pattern, 32);
-            Encoding { mask: P.0, value: P.1, syntax: $syntax, handler: $handler, format: $format }
-        }, )*]
-    };
-}
 
 /// The Advanced SIMD encodings, A32 form.
 pub static NEON: &[TEncoding] = table! {

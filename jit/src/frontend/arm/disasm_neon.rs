@@ -3,7 +3,9 @@
 
 use super::decode_neon::to_a32;
 use super::disasm_t32::Insn;
-use super::neon::{expand_imm, scalar_operand, shift_imm_fields, Ops};
+use super::neon::{
+    dup_scalar_fields, expand_imm, multiple_layout, scalar_operand, shift_imm_fields, Ops,
+};
 
 fn bits(w: u32, hi: u32, lo: u32) -> u32 {
     (w >> lo) & ((1 << (hi - lo + 1)) - 1)
@@ -497,18 +499,13 @@ pub fn neon_ld_st(i: &Insn) -> String {
     let dir = if load { "vld" } else { "vst" };
     let (members, size, list, align) = if !bit(w, 23) {
         let ty = bits(w, 11, 8);
-        let (members, regs, inc) = match ty {
-            0b0111 => (1, 1, 1),
-            0b1010 => (1, 2, 1),
-            0b0110 => (1, 3, 1),
-            0b0010 => (1, 4, 1),
-            0b1000 => (2, 2, 1),
-            0b1001 => (2, 2, 2),
-            0b0011 => (2, 4, 1),
-            0b0100 => (3, 3, 1),
-            0b0101 => (3, 3, 2),
-            0b0000 => (4, 4, 1),
-            _ => (4, 4, 2),
+        let (members, per_member, inc) = multiple_layout(ty).unwrap_or((1, 1, 1));
+        // The list: the members' registers, or one run when each member
+        // fills consecutive registers of its own.
+        let (regs, inc) = if per_member > 1 {
+            (members * per_member, 1)
+        } else {
+            (members, inc)
         };
         let align = bits(w, 5, 4);
         let al = if align == 0 { 0 } else { 32 << align };
@@ -619,14 +616,7 @@ pub fn neon_tbl(i: &Insn) -> String {
 pub fn neon_dup_scalar(i: &Insn) -> String {
     let w = to_a32(i.w);
     let o = Ops::of(w);
-    let imm4 = bits(w, 19, 16);
-    let (es, idx) = if imm4 & 1 != 0 {
-        (8, imm4 >> 1)
-    } else if imm4 & 2 != 0 {
-        (16, imm4 >> 2)
-    } else {
-        (32, imm4 >> 3)
-    };
+    let (es, idx) = dup_scalar_fields(w);
     ins(
         &format!("vdup.{es}"),
         &format!("{}, d{}[{idx}]", reg(o.d, o.q), o.m),

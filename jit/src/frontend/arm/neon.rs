@@ -727,6 +727,19 @@ helper!(SHIFT_IMM, shift_imm, "Two registers and a shift amount.");
 
 // ------------------------------------------------------ different lengths
 
+/// VQDMULL and, accumulating into `z`, VQDMLAL and VQDMLSL: the doubled
+/// product of two `es`-bit elements, saturated to `2 * es` bits, then
+/// added (`op` 1), subtracted (3) or alone (any other), saturated again.
+fn qdmull_acc(x: u64, y: u64, z: u64, es: u32, op: u32, qc: &mut bool) -> u64 {
+    let wide = 2 * es;
+    let p = sat(2 * sx(x, es) * sx(y, es), wide, false, qc);
+    match op {
+        1 => sat(sx(z, wide) + sx(p, wide), wide, false, qc),
+        3 => sat(sx(z, wide) - sx(p, wide), wide, false, qc),
+        _ => p,
+    }
+}
+
 unsafe extern "C" fn three_diff(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64 {
     let w = w as u32;
     let mut r = Regs::new(cpu(env));
@@ -791,12 +804,12 @@ unsafe extern "C" fn three_diff(env: *mut u8, w: u64, _: u64, _: u64, _: u64) ->
             0b1110 => pmul(narrow_n(i), xm, es),
             // VQDMLAL, VQDMLSL, VQDMULL.
             _ => {
-                let p = sat(2 * sx(narrow_n(i), es) * sx(xm, es), wide, false, &mut r.qc);
-                match a {
-                    0b1001 => sat(sx(z, wide) + sx(p, wide), wide, false, &mut r.qc),
-                    0b1011 => sat(sx(z, wide) - sx(p, wide), wide, false, &mut r.qc),
-                    _ => p,
-                }
+                let op = match a {
+                    0b1001 => 1,
+                    0b1011 => 3,
+                    _ => 0,
+                };
+                qdmull_acc(narrow_n(i), xm, z, es, op, &mut r.qc)
             }
         };
         out[k] = with_elem(out[k], wide, j, y & mask(wide));
@@ -898,12 +911,12 @@ unsafe extern "C" fn scalar(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64
                     0b0110 => z.wrapping_sub((int(x, es, u) * int(s, es, u)) as u64),
                     0b1010 => (int(x, es, u) * int(s, es, u)) as u64,
                     _ => {
-                        let p = sat(2 * sx(x, es) * sx(s, es), wide, false, &mut r.qc);
-                        match a {
-                            0b0011 => sat(sx(z, wide) + sx(p, wide), wide, false, &mut r.qc),
-                            0b0111 => sat(sx(z, wide) - sx(p, wide), wide, false, &mut r.qc),
-                            _ => p,
-                        }
+                        let op = match a {
+                            0b0011 => 1,
+                            0b0111 => 3,
+                            _ => 0,
+                        };
+                        qdmull_acc(x, s, z, es, op, &mut r.qc)
                     }
                 };
                 out[k] = with_elem(out[k], wide, j, y & mask(wide));
@@ -1347,18 +1360,43 @@ unsafe extern "C" fn tbl(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64 {
 }
 helper!(TBL, tbl, "VTBL, VTBX: byte table lookup.");
 
-unsafe extern "C" fn dup_scalar(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64 {
-    let w = w as u32;
-    let mut r = Regs::new(cpu(env));
-    let o = Ops::of(w);
+/// VDUP (scalar)'s element size in bits and index, from imm4 (19:16).
+pub fn dup_scalar_fields(w: u32) -> (u32, u32) {
     let imm4 = bits(w, 19, 16);
-    let (es, idx) = if imm4 & 1 != 0 {
+    if imm4 & 1 != 0 {
         (8, imm4 >> 1)
     } else if imm4 & 2 != 0 {
         (16, imm4 >> 2)
     } else {
         (32, imm4 >> 3)
-    };
+    }
+}
+
+/// The layout a multiple-structures load or store's type field (11:8)
+/// selects: (structure members, consecutive registers per member, the
+/// spacing of the members' registers), or `None` if it is reserved.
+pub fn multiple_layout(ty: u32) -> Option<(usize, usize, usize)> {
+    Some(match ty {
+        0b0111 => (1, 1, 1),
+        0b1010 => (1, 2, 1),
+        0b0110 => (1, 3, 1),
+        0b0010 => (1, 4, 1),
+        0b1000 => (2, 1, 1),
+        0b1001 => (2, 1, 2),
+        0b0011 => (2, 2, 2),
+        0b0100 => (3, 1, 1),
+        0b0101 => (3, 1, 2),
+        0b0000 => (4, 1, 1),
+        0b0001 => (4, 1, 2),
+        _ => return None,
+    })
+}
+
+unsafe extern "C" fn dup_scalar(env: *mut u8, w: u64, _: u64, _: u64, _: u64) -> u64 {
+    let w = w as u32;
+    let mut r = Regs::new(cpu(env));
+    let o = Ops::of(w);
+    let (es, idx) = dup_scalar_fields(w);
     let x = elem(r.d(o.m), es, idx);
     let mut v = 0;
     for i in 0..64 / es {

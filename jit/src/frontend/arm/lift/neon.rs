@@ -318,20 +318,7 @@ fn multiple(w: u32) -> Result<Transfer, Undef> {
     let ty = bits(w, 11, 8);
     let size = bits(w, 7, 6);
     let align = bits(w, 5, 4);
-    let (members, per_member, inc) = match ty {
-        0b0111 => (1, 1, 1),
-        0b1010 => (1, 2, 1),
-        0b0110 => (1, 3, 1),
-        0b0010 => (1, 4, 1),
-        0b1000 => (2, 1, 1),
-        0b1001 => (2, 1, 2),
-        0b0011 => (2, 2, 2),
-        0b0100 => (3, 1, 1),
-        0b0101 => (3, 1, 2),
-        0b0000 => (4, 1, 1),
-        0b0001 => (4, 1, 2),
-        _ => return Err(Undef),
-    };
+    let (members, per_member, inc) = sem::multiple_layout(ty).ok_or(Undef)?;
     let ok = match (members, per_member) {
         (1, 1) | (1, 3) => align & 2 == 0,
         (1, 2) => align != 3,
