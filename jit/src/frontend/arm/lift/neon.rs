@@ -146,6 +146,9 @@ pub fn neon_three_diff(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     cx.neon_enabled()?;
     let o = Ops::of(w);
     let a = bits(w, 11, 8);
+    // Size 11 belongs to VEXT, the miscellaneous class, VTBL and VDUP;
+    // what they leave is unallocated.
+    check(o.size != 3)?;
     let (d_wide, n_wide, m_wide) = match a {
         0b0000 | 0b0010 | 0b0101 | 0b0111 | 0b1000 | 0b1010 | 0b1100 => (true, false, false),
         0b0001 | 0b0011 => (true, true, false),
@@ -174,7 +177,9 @@ pub fn neon_scalar(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     cx.neon_enabled()?;
     let o = Ops::of(w);
     let a = bits(w, 11, 8);
-    check(o.size != 0)?;
+    // Size 11 is another class's (see three registers of different
+    // lengths); bytes have no scalar forms.
+    check(o.size != 0 && o.size != 3)?;
     let (dm, _) = sem::scalar_operand(w, o.size);
     cx.neon_regs(dm, 1)?;
     match a {
