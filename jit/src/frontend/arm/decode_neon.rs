@@ -47,15 +47,25 @@ pub fn to_a32(w: u32) -> u32 {
     }
 }
 
-/// The Advanced SIMD encoding `w` (A32, or T32 with the first halfword
-/// in 31:16), if it lies in the Advanced SIMD space and a line matches.
+/// The A32 Advanced SIMD encoding `w`, if it lies in the Advanced SIMD
+/// space (`1111 001x`, `1111 0100 xxx0`) and a line matches.
 pub fn lookup(w: u32) -> Option<&'static TEncoding> {
-    let a = to_a32(w);
-    let space = matches!(a >> 24, 0xf2 | 0xf3) || (a >> 24 == 0xf4 && a >> 20 & 1 == 0);
+    let space = matches!(w >> 24, 0xf2 | 0xf3) || (w >> 24 == 0xf4 && w >> 20 & 1 == 0);
     if !space {
         return None;
     }
-    NEON.iter().find(|e| a & e.mask == e.value)
+    NEON.iter().find(|e| w & e.mask == e.value)
+}
+
+/// The T32 Advanced SIMD encoding `w` (first halfword in 31:16), if it
+/// lies in the T32 Advanced SIMD space (`111x 1111`, `1111 1001 xxx0`)
+/// and a line matches. (The A32 spaces' first bytes begin other T32
+/// instructions.)
+pub fn lookup_t32(w: u32) -> Option<&'static TEncoding> {
+    match w >> 24 {
+        0xef | 0xff | 0xf9 => lookup(to_a32(w)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +153,16 @@ mod tests {
             let t = lift_t32(&mut b, 0x1000, t32, 4, thumb, 0, &mut ItTrack::new(thumb));
             check(b, t, thumb, t32);
         }
+    }
+
+    #[test]
+    fn a32_first_bytes_are_not_the_t32_space() {
+        // 0xf2de_2d42 in T32 is a plain binary immediate (an unallocated
+        // op), not VQRDMULH; 0xffde_2d42 is VQRDMULH.
+        assert!(lookup_t32(0xf2de_2d42).is_none());
+        assert!(lookup_t32(0xffde_2d42).is_some());
+        assert!(lookup_t32(0xf421_070f).is_none());
+        assert!(lookup_t32(0xf921_070f).is_some());
     }
 
     #[test]

@@ -181,12 +181,12 @@ pub fn lookup32(w: u32) -> Option<&'static TEncoding> {
     // 1111 1001 xxx0 is Advanced SIMD element and structure loads and
     // stores (the store lines below would take it otherwise).
     if w >> 24 == 0xf9 && w >> 20 & 1 == 0 {
-        return super::decode_neon::lookup(w);
+        return super::decode_neon::lookup_t32(w);
     }
     T32.iter()
         .find(|e| w & e.mask == e.value)
         .or_else(|| super::decode_vfp::lookup(w))
-        .or_else(|| super::decode_neon::lookup(w))
+        .or_else(|| super::decode_neon::lookup_t32(w))
 }
 
 /// Whether the halfword `hw` starts a 32-bit instruction.
