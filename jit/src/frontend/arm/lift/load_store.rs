@@ -180,12 +180,6 @@ fn block_transfer(cx: &mut Ctx, n: u32, list: u32, p: bool, u: bool, wb: bool, l
     }
 }
 
-/// A store of the base with writeback stores the original base only if
-/// it is the lowest register; otherwise the value is UNKNOWN.
-fn store_base_ok(n: u32, list: u32, wb: bool) -> bool {
-    !(wb && list & (1 << n) != 0 && list.trailing_zeros() != n)
-}
-
 /// LDREX family: loads `size` bytes (8: two words to Rt, Rt2) from Rn +
 /// `imm` and arms the exclusive monitor.
 fn load_exclusive(cx: &mut Ctx, n: u32, imm: u32, t: u32, t2: u32, size: u8) {
@@ -341,7 +335,9 @@ pub fn ldm_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let (p, u, wb, load) = (bit(w, 24), bit(w, 23), bit(w, 21), bit(w, 20));
     check(n != 15 && list != 0)?;
     check(!(wb && load && list & (1 << n) != 0))?;
-    check(load || store_base_ok(n, list, wb))?;
+    // A store with writeback of a base that is in the list but not its
+    // lowest register stores an UNKNOWN value: here the original base,
+    // as QEMU does (block_transfer writes back after the stores).
     block_transfer(cx, n, list, p, u, wb, load);
     Ok(())
 }
@@ -643,7 +639,9 @@ pub fn t16_pop(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 /// STMIA Rn!, {registers}.
 pub fn t16_stm(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let (n, list) = (lo3(w, 8), w & 0xff);
-    check(list != 0 && store_base_ok(n, list, true))?;
+    // The base stored when it is not the list's lowest register is
+    // UNKNOWN: the original, as in A32.
+    check(list != 0)?;
     block_transfer(cx, n, list, false, true, true, false);
     Ok(())
 }
