@@ -544,12 +544,15 @@ impl<B: Board> Core<B> {
     fn serve_trap(&mut self, trap: Trap) -> Option<Result<(), Outcome>> {
         if self.cfg.semihosting {
             let pc = B::Cpu::pc(&self.run.env);
-            match B::Cpu::semihosting(&mut self.run.env, trap, &mut *self.semihost_out)? {
-                Semihosted::Continue => return Some(Ok(())),
-                Semihosted::Exit(code) => return Some(Err(Outcome::Exited(code))),
-                Semihosted::Error(message) => {
+            // A trap that is not a semihosting call goes on to the
+            // firmware (PSCI must answer with semihosting on too).
+            match B::Cpu::semihosting(&mut self.run.env, trap, &mut *self.semihost_out) {
+                Some(Semihosted::Continue) => return Some(Ok(())),
+                Some(Semihosted::Exit(code)) => return Some(Err(Outcome::Exited(code))),
+                Some(Semihosted::Error(message)) => {
                     return Some(Err(Outcome::Semihosting { pc, message }))
                 }
+                None => {}
             }
         }
         let done = match self.board.firmware(&mut self.run, trap)? {
