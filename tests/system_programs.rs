@@ -284,6 +284,7 @@ fn pmu_counters_and_the_overflow_interrupt() {
             "ccnt counts yes",
             "evcnt0 after 2 swinc 0000000c",
             "pmovsr after wrap 00000001",
+            "pmovsset 8000003f",
             "inst_retired none or exact yes",
             "ppi 23 pending at the overflow yes",
             "irq 23 pmovsr 80000000",

@@ -27,6 +27,7 @@
 #define PMCNTENCLR_W(v) MCR(c9, 0, c12, 2, v)
 #define PMOVSR_R() MRC(c9, 0, c12, 3)
 #define PMOVSR_W(v) MCR(c9, 0, c12, 3, v)
+#define PMOVSSET_W(v) MCR(c9, 0, c14, 3, v)
 #define PMSWINC_W(v) MCR(c9, 0, c12, 4, v)
 #define PMSELR_R() MRC(c9, 0, c12, 5)
 #define PMSELR_W(v) MCR(c9, 0, c12, 5, v)
@@ -240,6 +241,9 @@ int main(void) {
     say("pmovsr after wrap ", PMOVSR_R());
     PMOVSR_W(0xffffffff);
     say("pmovsr cleared ", PMOVSR_R());
+    PMOVSSET_W(0xffffffff); /* the implemented bits: C and six counters */
+    say("pmovsset ", PMOVSR_R());
+    PMOVSR_W(0xffffffff);
     PMCR_W(PMCR_E | PMCR_P);
     say("pmcr.p resets evcnt0 ", PMXEVCNTR_R());
     /* Another counter keeps its own type and count. */

@@ -127,6 +127,9 @@ pub enum Special {
     PmCntenClr,
     /// PMOVSR.
     PmOvsr,
+    /// PMOVSSET (the Virtualization Extensions' set view of PMOVSR; a
+    /// Cortex-A15 has it).
+    PmOvsSet,
     /// PMSWINC (write only).
     PmSwinc,
     /// PMCCNTR.
@@ -141,7 +144,7 @@ pub enum Special {
     PmIntenClr,
 }
 
-const SPECIALS: [Special; 37] = [
+const SPECIALS: [Special; 38] = [
     Special::Ccsidr,
     Special::Sctlr,
     Special::Ttbr0,
@@ -173,6 +176,7 @@ const SPECIALS: [Special; 37] = [
     Special::PmCntenSet,
     Special::PmCntenClr,
     Special::PmOvsr,
+    Special::PmOvsSet,
     Special::PmSwinc,
     Special::PmCcntr,
     Special::PmXevtyper,
@@ -319,8 +323,16 @@ pub fn lookup32(cp: u32, opc1: u32, crn: u32, crm: u32, opc2: u32) -> Option<Sys
     if cp == 14 {
         // DBGDIDR: reads as zero, "no debug architecture", which Linux
         // reads and then leaves the debug registers alone.
+        // DBGDRAR and DBGDSAR read as zero too: no memory-mapped debug
+        // registers. Opc1 7 is the trivial Jazelle extension ARMv7-A
+        // requires: JIDR reads as zero, JOSCR and JMCR are RAZ/WI.
         return match (opc1, crn, crm, opc2) {
             (0, 0, 0, 0) => Some(ro("DBGDIDR", 0)),
+            (0, 1, 0, 0) => Some(ro("DBGDRAR", 0)),
+            (0, 2, 0, 0) => Some(ro("DBGDSAR", 0)),
+            (7, 0, 0, 0) => Some(ro("JIDR", 0)),
+            (7, 1, 0, 0) => Some(raz_wi("JOSCR")),
+            (7, 2, 0, 0) => Some(raz_wi("JMCR")),
             _ => None,
         };
     }
@@ -422,6 +434,7 @@ pub fn lookup32(cp: u32, opc1: u32, crn: u32, crm: u32, opc2: u32) -> Option<Sys
         }
         (0, 9, 14, 1) => special("PMINTENSET", S::PmIntenSet, true, true),
         (0, 9, 14, 2) => special("PMINTENCLR", S::PmIntenClr, true, true),
+        (0, 9, 14, 3) => pmu_reg(special("PMOVSSET", S::PmOvsSet, true, true)),
         // c9: Cortex-A15 L2 control (one core) and extended control.
         (1, 9, 0, 2) => ro("L2CTLR", 0),
         (1, 9, 0, 3) => field("L2ECTLR", off!(l2ectlr), 0xffff_ffff),
@@ -475,6 +488,14 @@ pub fn lookup32(cp: u32, opc1: u32, crn: u32, crm: u32, opc2: u32) -> Option<Sys
 /// The register an MRRC/MCRR to coprocessor `cp` with `opc1, CRm` names.
 pub fn lookup64(cp: u32, opc1: u32, crm: u32) -> Option<SysReg> {
     use Special as S;
+    if cp == 14 {
+        // The 64-bit DBGDRAR and DBGDSAR (LPAE): zero, as the 32-bit ones.
+        return match (opc1, crm) {
+            (0, 1) => Some(ro("DBGDRAR", 0)),
+            (0, 2) => Some(ro("DBGDSAR", 0)),
+            _ => None,
+        };
+    }
     if cp != 15 {
         return None;
     }
@@ -558,10 +579,10 @@ pub fn read_special(env: &mut CpuEnv<ArmCpu>, s: Special) -> u64 {
         Special::Pmcr => u64::from(cpu.pmu.pmcr_value()),
         Special::PmCntenSet | Special::PmCntenClr => u64::from(cpu.pmu.cnten),
         Special::PmIntenSet | Special::PmIntenClr => u64::from(cpu.pmu.inten),
-        Special::PmOvsr | Special::PmCcntr | Special::PmXevcntr => {
+        Special::PmOvsr | Special::PmOvsSet | Special::PmCcntr | Special::PmXevcntr => {
             let p = cpu.pmu_at(icount, now);
             u64::from(match s {
-                Special::PmOvsr => p.ovs,
+                Special::PmOvsr | Special::PmOvsSet => p.ovs,
                 Special::PmCcntr => p.ccnt,
                 _ => p.selected().map_or(0, |i| p.evcnt[i]),
             })
@@ -685,6 +706,7 @@ pub fn write_special(env: &mut CpuEnv<ArmCpu>, s: Special, v: u64) {
         | Special::PmCntenSet
         | Special::PmCntenClr
         | Special::PmOvsr
+        | Special::PmOvsSet
         | Special::PmSwinc
         | Special::PmCcntr
         | Special::PmXevtyper
@@ -713,6 +735,7 @@ fn write_pmu(env: &mut CpuEnv<ArmCpu>, s: Special, w: u32) {
         Special::PmCntenSet => p.cnten |= w & pmu::COUNTER_BITS,
         Special::PmCntenClr => p.cnten &= !w,
         Special::PmOvsr => p.ovs &= !w,
+        Special::PmOvsSet => p.ovs |= w & pmu::COUNTER_BITS,
         Special::PmSwinc => p.software_increment(user, w),
         Special::PmCcntr => p.ccnt = w,
         Special::PmXevtyper => {

@@ -255,15 +255,26 @@ pub fn t32_subs_pc_lr(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
 }
 
 /// MRRC/MCRR: the 64-bit system registers (TTBR0/1, PAR, the counters
-/// and compare values). Rt is the low word, Rt2 the high word.
+/// and compare values, DBGDRAR and DBGDSAR). Rt is the low word, Rt2 the
+/// high word.
 pub fn coproc64(cx: &mut Ctx, w: u32) -> Result<(), Undef> {
     let read = bit(w, 20);
     let (t, t2) = (rd(w), rn(w));
     check(t != 15 && t2 != 15 && !(read && t == t2))?;
     let reg = sysreg::lookup64(bits(w, 11, 8), bits(w, 7, 4), bits(w, 3, 0)).ok_or(Undef)?;
     sysreg_allowed(cx, &reg, !read)?;
-    let sysreg::Kind::Special(which) = reg.kind else {
-        return Err(Undef);
+    let which = match reg.kind {
+        sysreg::Kind::Special(which) => which,
+        // A constant (the debug ROM and self addresses): the value in the
+        // low word, zero in the high; writes are not allowed.
+        sysreg::Kind::Const(v) if read => {
+            let lo = cx.b.c32(v);
+            let hi = cx.b.c32(0);
+            cx.set_reg(t, lo);
+            cx.set_reg(t2, hi);
+            return Ok(());
+        }
+        _ => return Err(Undef),
     };
     let id = cx.b.iconst(Type::I64, which as u64);
     if read {
