@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::randgen::{write_elf, Program, Rng, SCRATCH_SIZE};
+use common::randgen::{write_elf, Program, Rng, CODE_SIZE, SCRATCH_SIZE};
 use lockstep::machine::Outcome;
 use lockstep_jit::engine::ExecMode;
 use lockstep_jit::frontend::arm::disasm::disassemble;
@@ -320,6 +320,11 @@ fn unpredictable(w: u32) -> Option<&'static str> {
 /// the same but for the allowed UNPREDICTABLE differences.
 fn sweep(name: &str, isa: u32, words: &[u32], seed: u64) {
     let count = words.len();
+    assert!(
+        count + 2 <= CODE_SIZE / 4,
+        "at most {} encodings fit the harness's table",
+        CODE_SIZE / 4 - 2
+    );
     let t32 = isa == 1;
     let mut code = vec![count as u32, isa];
     // A T32 encoding lies in memory first halfword first.
