@@ -159,3 +159,9 @@ fn random_neon_t32_programs_agree_on_interpreter_jit_and_qemu() {
     let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5e0e_7001);
     run_programs("neon-t32", common::randgen_neon::generate_t32, seed);
 }
+
+#[test]
+fn random_privileged_programs_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5c5c_0001);
+    run_programs("sys-a32", common::randgen_sys::generate, seed);
+}

@@ -5,6 +5,7 @@
 
 pub mod randgen;
 pub mod randgen_neon;
+pub mod randgen_sys;
 pub mod randgen_t32;
 pub mod randgen_vfp;
 pub mod session;

@@ -95,22 +95,22 @@ pub struct Program {
 
 /// A group of words that must stay together; `branch` marks a branch whose
 /// offset is fixed up to reach `skip` groups further on.
-struct Group {
-    words: Vec<u32>,
-    branch: Option<(usize, u32)>,
+pub struct Group {
+    pub words: Vec<u32>,
+    pub branch: Option<(usize, u32)>,
 }
 
 const AL: u32 = 0xe;
 
-struct Gen<'a> {
-    rng: &'a mut Rng,
+pub struct Gen<'a> {
+    pub rng: &'a mut Rng,
 }
 
 impl Gen<'_> {
-    fn reg(&mut self) -> u32 {
+    pub fn reg(&mut self) -> u32 {
         self.rng.below(13)
     }
-    fn reg_except(&mut self, not: &[u32]) -> u32 {
+    pub fn reg_except(&mut self, not: &[u32]) -> u32 {
         loop {
             let r = self.reg();
             if !not.contains(&r) {
@@ -132,13 +132,13 @@ impl Gen<'_> {
     fn movt(rd: u32, v: u32) -> u32 {
         AL << 28 | 0x0340_0000 | (v >> 28 & 0xf) << 16 | rd << 12 | (v >> 16 & 0xfff)
     }
-    fn set_reg(words: &mut Vec<u32>, rd: u32, v: u32) {
+    pub fn set_reg(words: &mut Vec<u32>, rd: u32, v: u32) {
         words.push(Self::movw(rd, v));
         words.push(Self::movt(rd, v));
     }
 
     /// A scratch address with `margin` bytes free on both sides, aligned.
-    fn scratch_addr(&mut self, align: u32, margin: u32) -> u32 {
+    pub fn scratch_addr(&mut self, align: u32, margin: u32) -> u32 {
         let span = SCRATCH_SIZE as u32 - 2 * margin;
         (SCRATCH_BASE + margin + self.rng.below(span)) & !(align - 1)
     }
@@ -448,7 +448,8 @@ impl Gen<'_> {
         }
     }
 
-    fn group(&mut self) -> Group {
+    /// One random group of A32 integer instructions.
+    pub fn group(&mut self) -> Group {
         let mut words = Vec::new();
         let branch = match self.rng.below(20) {
             0..=5 => {

@@ -24,6 +24,8 @@ _start:
     b       harness_exit        @ 0x4010000c
     b       load_state_fp       @ 0x40100010
     b       dump_state_fp       @ 0x40100014
+    b       load_state_sys      @ 0x40100018
+    b       dump_state_sys      @ 0x4010001c
 start:
     ldr     sp, =__stack_top
     ldr     r0, =state_index
@@ -36,6 +38,24 @@ start:
     isb
     mov     r0, #0x40000000
     vmsr    fpexc, r0
+    @ A stack for every other mode, 4 KiB each below SVC's 16 KiB: the
+    @ random code never writes SP.
+    ldr     r0, =__stack_top - 0x4000
+    cps     #0x11                       @ FIQ
+    mov     sp, r0
+    sub     r0, r0, #0x1000
+    cps     #0x12                       @ IRQ
+    mov     sp, r0
+    sub     r0, r0, #0x1000
+    cps     #0x17                       @ Abort
+    mov     sp, r0
+    sub     r0, r0, #0x1000
+    cps     #0x1b                       @ Undefined
+    mov     sp, r0
+    sub     r0, r0, #0x1000
+    cps     #0x1f                       @ System (and User)
+    mov     sp, r0
+    cps     #0x13
     bl      random_code
 harness_exit:
     ldr     r1, =exit_block
@@ -135,6 +155,137 @@ dump_state_fp:
     pop     {r0-r12, lr}
     bx      lr
 
+@ Privileged-state programs call load_state_sys and dump_state_sys:
+@ 128-byte records, the core state as above, then at offset 64 LR of
+@ User, FIQ, IRQ, Abort, Undefined and SVC mode, SPSR of FIQ, IRQ,
+@ Abort, Undefined and SVC, and R8-R12 of FIQ mode. load_state_sys
+@ may be called in any privileged mode and returns in SVC mode.
+load_state_sys:
+    mov     r0, lr
+    cps     #0x13
+    push    {r0}                        @ the return address
+    ldr     r0, =state_index
+    ldr     r1, [r0]
+    add     r2, r1, #1
+    str     r2, [r0]
+    ldr     r4, =0x40310000
+    add     r4, r4, r1, lsl #7
+    add     r5, r4, #64                 @ the banked part
+    ldr     r0, [r5], #4
+    cps     #0x1f
+    mov     lr, r0
+    ldm     r5!, {r0-r3}                @ LR of FIQ, IRQ, Abort, Undefined
+    cps     #0x11
+    mov     lr, r0
+    cps     #0x12
+    mov     lr, r1
+    cps     #0x17
+    mov     lr, r2
+    cps     #0x1b
+    mov     lr, r3
+    cps     #0x13
+    ldr     r6, [r5], #4                @ LR of SVC, set last
+    ldm     r5!, {r0-r3}                @ SPSR of FIQ, IRQ, Abort, Undefined
+    cps     #0x11
+    msr     spsr_fsxc, r0
+    cps     #0x12
+    msr     spsr_fsxc, r1
+    cps     #0x17
+    msr     spsr_fsxc, r2
+    cps     #0x1b
+    msr     spsr_fsxc, r3
+    cps     #0x13
+    ldr     r0, [r5], #4
+    msr     spsr_fsxc, r0
+    cps     #0x11
+    ldm     r5, {r8-r12}
+    cps     #0x13
+    mov     lr, r6
+    ldr     r1, [r4, #52]
+    msr     APSR_nzcvqg, r1
+    ldm     r4, {r0-r12}
+    pop     {pc}
+
+@ Prints r0-r12, the CPSR, the scratch checksum, then the LR of User,
+@ FIQ, IRQ, Abort, Undefined and SVC mode, the SPSR of FIQ, IRQ, Abort,
+@ Undefined and SVC, and R8-R12 of FIQ mode; returns in the mode it was
+@ called in, with its flags. (SVC's LR is the return address when it is
+@ called in SVC mode.)
+dump_state_sys:
+    push    {r0-r12, lr}                @ on the caller's mode's stack
+    mrs     r0, cpsr
+    mov     r1, sp
+    cps     #0x13
+    push    {r0, r1, lr}
+    @ r0-r12 as the caller saw them, then the CPSR.
+    mov     r5, r1
+    mov     r6, #13
+3:  ldr     r0, [r5], #4
+    bl      put_word
+    subs    r6, r6, #1
+    bne     3b
+    ldr     r0, [sp]
+    bl      put_word
+    bl      scratch_checksum
+    bl      put_word
+    @ The banked registers, gathered into sys_buffer, then printed.
+    ldr     r4, =sys_buffer
+    cps     #0x1f
+    str     lr, [r4], #4
+    cps     #0x11
+    str     lr, [r4], #4
+    cps     #0x12
+    str     lr, [r4], #4
+    cps     #0x17
+    str     lr, [r4], #4
+    cps     #0x1b
+    str     lr, [r4], #4
+    cps     #0x13
+    ldr     r0, [sp, #8]                @ SVC's LR as the caller left it
+    str     r0, [r4], #4
+    cps     #0x11
+    mrs     r0, spsr
+    str     r0, [r4], #4
+    cps     #0x12
+    mrs     r0, spsr
+    str     r0, [r4], #4
+    cps     #0x17
+    mrs     r0, spsr
+    str     r0, [r4], #4
+    cps     #0x1b
+    mrs     r0, spsr
+    str     r0, [r4], #4
+    cps     #0x13
+    mrs     r0, spsr
+    str     r0, [r4], #4
+    cps     #0x11
+    stm     r4, {r8-r12}
+    cps     #0x13
+    ldr     r5, =sys_buffer
+    mov     r6, #16
+4:  ldr     r0, [r5], #4
+    bl      put_word
+    subs    r6, r6, #1
+    bne     4b
+    mov     r0, #'\n'
+    bl      put_char
+    pop     {r0, r1, lr}
+    msr     cpsr_fsxc, r0               @ back to the caller's mode
+    pop     {r0-r12, lr}
+    bx      lr
+
+@ Returns in r0 the checksum of the scratch area. Clobbers r1-r4.
+scratch_checksum:
+    ldr     r1, =0x40300000
+    add     r2, r1, #0x10000
+    mov     r0, #0
+2:  ldr     r4, [r1], #4
+    eor     r0, r4, r0, ror #27
+    add     r0, r0, r1
+    cmp     r1, r2
+    blo     2b
+    bx      lr
+
 @ Prints r0 as 8 hex digits and a space. Clobbers r0-r3.
 put_word:
     push    {r4, lr}
@@ -164,6 +315,7 @@ put_char:
 state_index: .word 0
     .balign 8
 fp_buffer:   .space 264
+sys_buffer:  .space 64
 exit_block:  .word 0x20026, 0
 
     .section .random_code, "awx", %progbits
