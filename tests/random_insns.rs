@@ -165,3 +165,9 @@ fn random_privileged_programs_agree_on_interpreter_jit_and_qemu() {
     let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5c5c_0001);
     run_programs("sys-a32", common::randgen_sys::generate, seed);
 }
+
+#[test]
+fn random_privileged_programs_with_the_mmu_on_agree_on_interpreter_jit_and_qemu() {
+    let seed = env_u64("LOCKSTEP_RANDOM_SEED", 0x5c5c_a001);
+    run_programs("sys-mmu-a32", common::randgen_sys::generate_mmu, seed);
+}

@@ -1,6 +1,8 @@
 //! Random A32 programs that change privileged state: modes (CPS, MSR
-//! CPSR_c), the A, I and F masks, the SPSRs (MRS, MSR) and the User
-//! registers (LDM and STM with `^`), mixed with the integer groups of
+//! CPSR_c), the A, I and F masks, the SPSRs (MRS, MSR), the User
+//! registers (LDM and STM with `^`) and unprivileged loads and stores
+//! (LDRT, STRT and the byte forms), with the MMU off or on, mixed with
+//! the integer groups of
 //! [`super::randgen`]. The harness's `load_state_sys` sets every mode's
 //! LR and SPSR and FIQ's R8-R12 from 128-byte records, and
 //! `dump_state_sys` prints them with the core registers and the whole
@@ -65,7 +67,7 @@ impl SysGen<'_> {
     /// One group changing or reading privileged state.
     fn group(&mut self) {
         let mode = self.mode;
-        match self.rng.below(8) {
+        match self.rng.below(10) {
             0 | 1 => {
                 // CPS: change the mode, and maybe the masks.
                 let new = self.rng.pick(&MODES);
@@ -123,6 +125,26 @@ impl SysGen<'_> {
                 self.out
                     .push(c | 0x0840_0000 | p << 24 | u << 23 | load << 20 | n << 16 | list);
             }
+            7 | 8 => {
+                // LDRT, STRT, LDRBT, STRBT: unprivileged accesses, which
+                // fault on the scratch pages User may not use when the
+                // MMU is on.
+                let n = self.reg();
+                let t = loop {
+                    let t = self.reg();
+                    if t != n {
+                        break t;
+                    }
+                };
+                let mut g = Gen { rng: self.rng };
+                let addr = g.scratch_addr(1, 0x1000);
+                Gen::set_reg(&mut self.out, n, addr);
+                let (u, b, l) = (self.rng.bit(), self.rng.bit(), self.rng.bit());
+                let c = self.cond() << 28;
+                let imm = self.rng.below(0x1000);
+                self.out
+                    .push(c | 0x0420_0000 | u << 23 | b << 22 | l << 20 | n << 16 | t << 12 | imm);
+            }
             _ => {
                 // CPSIE/CPSID alone.
                 let imod = self.rng.pick(&[2, 3]);
@@ -137,6 +159,19 @@ impl SysGen<'_> {
 /// `per_segment` groups each, about one in three changing privileged
 /// state and the others integer groups without branches.
 pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
+    generate_with(seed, segments, per_segment, false)
+}
+
+/// [`generate`], the MMU turned on first: the scratch pages cycle
+/// through the access permissions, so privileged writes and the
+/// unprivileged accesses fault on some; the harness counts the data
+/// aborts and folds their DFSR and DFAR into the dump.
+pub fn generate_mmu(seed: u64, segments: usize, per_segment: usize) -> Program {
+    generate_with(seed, segments, per_segment, true)
+}
+
+fn generate_with(seed: u64, segments: usize, per_segment: usize, mmu: bool) -> Program {
+    const MMU_ON: u32 = 0x4010_0020;
     const LOAD_STATE_SYS: u32 = 0x4010_0018;
     const DUMP_STATE_SYS: u32 = 0x4010_001c;
     const HARNESS_EXIT: u32 = 0x4010_000c;
@@ -149,6 +184,9 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
     };
     let mut states = Vec::new();
     let mut random_insns = 0;
+    if mmu {
+        call(&mut code, MMU_ON, true);
+    }
     for _ in 0..segments {
         call(&mut code, LOAD_STATE_SYS, true);
         let mut g = SysGen {

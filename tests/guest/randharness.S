@@ -26,6 +26,7 @@ _start:
     b       dump_state_fp       @ 0x40100014
     b       load_state_sys      @ 0x40100018
     b       dump_state_sys      @ 0x4010001c
+    b       mmu_on              @ 0x40100020
 start:
     ldr     sp, =__stack_top
     ldr     r0, =state_index
@@ -56,6 +57,9 @@ start:
     cps     #0x1f                       @ System (and User)
     mov     sp, r0
     cps     #0x13
+    @ Data aborts are counted and skipped (privileged-state programs).
+    ldr     r0, =vectors
+    mcr     p15, 0, r0, c12, c0, 0      @ VBAR
     bl      random_code
 harness_exit:
     ldr     r1, =exit_block
@@ -208,7 +212,8 @@ load_state_sys:
 
 @ Prints r0-r12, the CPSR, the scratch checksum, then the LR of User,
 @ FIQ, IRQ, Abort, Undefined and SVC mode, the SPSR of FIQ, IRQ, Abort,
-@ Undefined and SVC, and R8-R12 of FIQ mode; returns in the mode it was
+@ Undefined and SVC, R8-R12 of FIQ mode, and the data aborts taken so
+@ far: their count and a checksum of their DFSR and DFAR; returns in the mode it was
 @ called in, with its flags. (SVC's LR is the return address when it is
 @ called in SVC mode.)
 dump_state_sys:
@@ -259,10 +264,13 @@ dump_state_sys:
     mrs     r0, spsr
     str     r0, [r4], #4
     cps     #0x11
-    stm     r4, {r8-r12}
+    stmia   r4!, {r8-r12}
     cps     #0x13
+    ldr     r0, =fault_count
+    ldm     r0, {r0, r1}
+    stmia   r4!, {r0, r1}
     ldr     r5, =sys_buffer
-    mov     r6, #16
+    mov     r6, #18
 4:  ldr     r0, [r5], #4
     bl      put_word
     subs    r6, r6, #1
@@ -273,6 +281,94 @@ dump_state_sys:
     msr     cpsr_fsxc, r0               @ back to the caller's mode
     pop     {r0-r12, lr}
     bx      lr
+
+@ Turns the MMU on with the short-descriptor format: every 1 MiB section
+@ identity-mapped (RAM as Normal memory, the rest Strongly-ordered), full
+@ access, but for the 64 KiB scratch area, whose 4 KiB pages cycle
+@ through the access permissions (AP[2:0] 011, 010, 001, 101, 111). The
+@ tables live at 0x40380000 (first level) and 0x40384000 (second level,
+@ for 0x40300000-0x403fffff).
+mmu_on:
+    push    {r0-r6, lr}
+    ldr     r0, =0x40380000
+    mov     r1, #0
+1:  lsl     r2, r1, #20
+    orr     r2, r2, #0xc00              @ AP[1:0] 11
+    orr     r2, r2, #0x2                @ section
+    cmp     r1, #0x400
+    orrhs   r2, r2, #0x1000             @ RAM: TEX 001, Normal non-cacheable
+    str     r2, [r0, r1, lsl #2]
+    add     r1, r1, #1
+    cmp     r1, #0x1000
+    blo     1b
+    ldr     r3, =0x40384000
+    orr     r2, r3, #0x1                @ a page table for section 0x403
+    add     r5, r0, #0x1000
+    str     r2, [r5, #0xc]              @ entry 0x403
+    ldr     r4, =ap_cycle
+    mov     r1, #0
+2:  ldr     r2, =0x40300000
+    add     r2, r2, r1, lsl #12
+    orr     r2, r2, #0x42               @ small page, TEX 001
+    cmp     r1, #16
+    orrhs   r2, r2, #0x30               @ beyond the scratch: AP 011
+    blo     3f
+    b       4f
+3:  and     r5, r1, #7
+    ldrb    r5, [r4, r5]
+    and     r6, r5, #3
+    orr     r2, r2, r6, lsl #4          @ AP[1:0]
+    tst     r5, #4
+    orrne   r2, r2, #0x200              @ AP[2]
+4:  str     r2, [r3, r1, lsl #2]
+    add     r1, r1, #1
+    cmp     r1, #256
+    blo     2b
+    dsb
+    mov     r1, #0
+    mcr     p15, 0, r1, c2, c0, 2       @ TTBCR: short descriptors, TTBR0 only
+    mcr     p15, 0, r0, c2, c0, 0       @ TTBR0
+    mov     r1, #1
+    mcr     p15, 0, r1, c3, c0, 0       @ DACR: domain 0 client
+    mcr     p15, 0, r1, c8, c7, 0       @ TLBIALL
+    dsb
+    isb
+    mrc     p15, 0, r1, c1, c0, 0
+    orr     r1, r1, #1                  @ SCTLR.M
+    mcr     p15, 0, r1, c1, c0, 0
+    isb
+    pop     {r0-r6, pc}
+
+@ A data abort: count it, fold DFSR and DFAR into fault_sum, and go on
+@ after the instruction, in the mode it came from.
+dabt_entry:
+    push    {r0-r3}
+    mrc     p15, 0, r0, c5, c0, 0       @ DFSR
+    mrc     p15, 0, r1, c6, c0, 0       @ DFAR
+    ldr     r2, =fault_count
+    ldr     r3, [r2]
+    add     r3, r3, #1
+    str     r3, [r2]
+    ldr     r3, [r2, #4]
+    eor     r3, r0, r3, ror #27
+    eor     r3, r3, r1
+    str     r3, [r2, #4]
+    pop     {r0-r3}
+    subs    pc, lr, #4
+
+    .balign 32
+vectors:
+    b       .                           @ reset
+    b       .                           @ undefined
+    b       .                           @ SVC
+    b       .                           @ prefetch abort
+    b       dabt_entry
+    b       .
+    b       .                           @ IRQ
+    b       .                           @ FIQ
+
+ap_cycle:
+    .byte   3, 2, 1, 5, 7, 3, 2, 1
 
 @ Returns in r0 the checksum of the scratch area. Clobbers r1-r4.
 scratch_checksum:
@@ -315,7 +411,9 @@ put_char:
 state_index: .word 0
     .balign 8
 fp_buffer:   .space 264
-sys_buffer:  .space 64
+sys_buffer:  .space 72
+fault_count: .word 0
+fault_sum:   .word 0
 exit_block:  .word 0x20026, 0
 
     .section .random_code, "awx", %progbits
