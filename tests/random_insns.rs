@@ -1,6 +1,8 @@
 //! The random-instruction tester: seeded random A32 and T32 (Thumb)
-//! programs run on the interpreter, the JIT, tiered and QEMU, which must
-//! print the same register, flag and memory dumps after every segment.
+//! programs (integer, VFP, Advanced SIMD, and privileged state with the
+//! MMU off and on) run on the interpreter, the JIT, tiered and QEMU,
+//! which must print the same register, flag and memory dumps after every
+//! segment.
 //!
 //! By default CI runs `LOCKSTEP_RANDOM_PROGRAMS` (10) programs of 40
 //! segments of 300 instruction groups, over 100,000 random instructions in
