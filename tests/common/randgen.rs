@@ -554,16 +554,30 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
         let here = CODE_BASE + 4 * code.len() as u32;
         code.push(bl(here, DUMP_STATE));
         // The initial state for this segment.
-        for _ in 0..13 {
-            states.extend_from_slice(&rng.value().to_le_bytes());
-        }
-        let flags = (rng.next() as u32) & 0xf80f_0000;
-        states.extend_from_slice(&flags.to_le_bytes());
-        states.extend_from_slice(&[0; 8]);
+        states.extend(core_record(&mut rng));
     }
     // Back to the harness: branch to harness_exit.
     let here = CODE_BASE + 4 * code.len() as u32;
     code.push(0xea00_0000 | ((0x4010_000cu32.wrapping_sub(here + 8) >> 2) & 0x00ff_ffff));
+    finish(code, states, &mut rng, random_insns)
+}
+
+/// The core part of a state record: r0-r12, the APSR flags, 8 spare
+/// bytes (64 bytes; the harness's `load_state` layout).
+pub fn core_record(rng: &mut Rng) -> Vec<u8> {
+    let mut record = Vec::with_capacity(64);
+    for _ in 0..13 {
+        record.extend_from_slice(&rng.value().to_le_bytes());
+    }
+    let flags = (rng.next() as u32) & 0xf80f_0000;
+    record.extend_from_slice(&flags.to_le_bytes());
+    record.extend_from_slice(&[0; 8]);
+    record
+}
+
+/// The program from its code words and state records, with random
+/// scratch contents; checks that both fit the harness's regions.
+pub fn finish(code: Vec<u32>, states: Vec<u8>, rng: &mut Rng, random_insns: usize) -> Program {
     assert!(code.len() * 4 <= CODE_SIZE, "program too large");
     assert!(states.len() <= STATES_SIZE, "too many segments");
     let scratch = (0..SCRATCH_SIZE / 8)

@@ -17,7 +17,7 @@
 //! Cortex-A15 lacks as QEMU's does with `virtualization=off`: both
 //! machines make them UNDEFINED.
 
-use super::randgen::{Gen, Program, Rng, CODE_BASE, CODE_SIZE, SCRATCH_SIZE, STATES_SIZE};
+use super::randgen::{core_record, finish, Gen, Program, Rng, CODE_BASE};
 
 const USR: u32 = 0x10;
 const FIQ: u32 = 0x11;
@@ -207,13 +207,7 @@ fn generate_with(seed: u64, segments: usize, per_segment: usize, mmu: bool) -> P
         random_insns += g.out.len();
         code.extend(std::mem::take(&mut g.out));
         call(&mut code, DUMP_STATE_SYS, true);
-        let mut record = Vec::with_capacity(RECORD);
-        for _ in 0..13 {
-            record.extend_from_slice(&rng.value().to_le_bytes());
-        }
-        let flags = (rng.next() as u32) & 0xf80f_0000;
-        record.extend_from_slice(&flags.to_le_bytes());
-        record.extend_from_slice(&[0; 8]);
+        let mut record = core_record(&mut rng);
         // LR of User, FIQ, IRQ, Abort, Undefined, SVC.
         for _ in 0..6 {
             record.extend_from_slice(&rng.value().to_le_bytes());
@@ -230,15 +224,5 @@ fn generate_with(seed: u64, segments: usize, per_segment: usize, mmu: bool) -> P
         states.extend_from_slice(&record);
     }
     call(&mut code, HARNESS_EXIT, false);
-    assert!(code.len() * 4 <= CODE_SIZE, "program too large");
-    assert!(states.len() <= STATES_SIZE, "too many segments");
-    let scratch = (0..SCRATCH_SIZE / 8)
-        .flat_map(|_| rng.next().to_le_bytes())
-        .collect();
-    Program {
-        code,
-        states,
-        scratch,
-        random_insns,
-    }
+    finish(code, states, &mut rng, random_insns)
 }

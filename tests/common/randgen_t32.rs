@@ -15,7 +15,7 @@
 //! address, TBB/TBH through a jump table. Encodings the architecture
 //! calls UNPREDICTABLE are avoided.
 
-use super::randgen::{Program, Rng, CODE_BASE, CODE_SIZE, SCRATCH_BASE, SCRATCH_SIZE, STATES_SIZE};
+use super::randgen::{Program, Rng, CODE_BASE, SCRATCH_BASE, SCRATCH_SIZE};
 
 /// Emits a halfword (the value is computed before `self` is borrowed).
 macro_rules! h {
@@ -917,12 +917,7 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
             random_insns += count_insns(&grp.hws, grp.fix);
         }
         call(&mut code, DUMP_STATE);
-        for _ in 0..13 {
-            states.extend_from_slice(&rng.value().to_le_bytes());
-        }
-        let flags = (rng.next() as u32) & 0xf80f_0000;
-        states.extend_from_slice(&flags.to_le_bytes());
-        states.extend_from_slice(&[0; 8]);
+        states.extend(super::randgen::core_record(&mut rng));
     }
     let here = base + 2 * code.len() as u32;
     code.extend_from_slice(&blx_arm(here, HARNESS_EXIT));
@@ -933,17 +928,7 @@ pub fn generate(seed: u64, segments: usize, per_segment: usize) -> Program {
         .chunks(2)
         .map(|c| u32::from(c[0]) | u32::from(c[1]) << 16)
         .collect();
-    assert!(words.len() * 4 <= CODE_SIZE, "program too large");
-    assert!(states.len() <= STATES_SIZE, "too many segments");
-    let scratch = (0..SCRATCH_SIZE / 8)
-        .flat_map(|_| rng.next().to_le_bytes())
-        .collect();
-    Program {
-        code: words,
-        states,
-        scratch,
-        random_insns,
-    }
+    super::randgen::finish(words, states, &mut rng, random_insns)
 }
 
 /// Instructions in a group (a jump table's entries are data).

@@ -16,7 +16,7 @@
 //! ARM state instructions carry random conditions; in Thumb state a
 //! conditional one sits in an IT block. The dump shows everything.
 
-use super::randgen::{Program, Rng, CODE_BASE, CODE_SIZE, SCRATCH_BASE, SCRATCH_SIZE, STATES_SIZE};
+use super::randgen::{Program, Rng, CODE_BASE, SCRATCH_BASE, SCRATCH_SIZE};
 use super::randgen_t32::{movt32, movw32};
 
 /// Record size of the floating-point harness entry points.
@@ -489,13 +489,7 @@ pub fn generate_mix(
         let insns = std::mem::take(&mut g.out);
         encode(&insns, thumb, &mut code);
         call(&mut code, DUMP_STATE_FP);
-        let mut record = Vec::with_capacity(RECORD);
-        for _ in 0..13 {
-            record.extend_from_slice(&rng.value().to_le_bytes());
-        }
-        let flags = (rng.next() as u32) & 0xf80f_0000;
-        record.extend_from_slice(&flags.to_le_bytes());
-        record.extend_from_slice(&[0; 8]);
+        let mut record = super::randgen::core_record(&mut rng);
         for _ in 0..32 {
             let d = if rng.bit() == 1 {
                 f64_value(&mut rng)
@@ -523,17 +517,7 @@ pub fn generate_mix(
         .chunks(2)
         .map(|c| u32::from(c[0]) | u32::from(c[1]) << 16)
         .collect();
-    assert!(words.len() * 4 <= CODE_SIZE, "program too large");
-    assert!(states.len() <= STATES_SIZE, "too many segments");
-    let scratch = (0..SCRATCH_SIZE / 8)
-        .flat_map(|_| rng.next().to_le_bytes())
-        .collect();
-    Program {
-        code: words,
-        states,
-        scratch,
-        random_insns,
-    }
+    super::randgen::finish(words, states, &mut rng, random_insns)
 }
 
 /// [`generate`] in ARM state.
