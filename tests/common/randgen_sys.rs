@@ -1,8 +1,9 @@
 //! Random A32 programs that change privileged state: modes (CPS, MSR
 //! CPSR_c), the A, I and F masks, the SPSRs (MRS, MSR), the User
-//! registers (LDM and STM with `^`) and unprivileged loads and stores
-//! (LDRT, STRT and the byte forms), with the MMU off or on, mixed with
-//! the integer groups of
+//! registers (LDM and STM with `^`), unprivileged loads and stores
+//! (LDRT, STRT and the byte forms) and exceptions (SVC, UDF; data aborts
+//! with the MMU on), with the MMU off or on, mixed with the integer
+//! groups of
 //! [`super::randgen`]. The harness's `load_state_sys` sets every mode's
 //! LR and SPSR and FIQ's R8-R12 from 128-byte records, and
 //! `dump_state_sys` prints them with the core registers and the whole
@@ -67,7 +68,7 @@ impl SysGen<'_> {
     /// One group changing or reading privileged state.
     fn group(&mut self) {
         let mode = self.mode;
-        match self.rng.below(10) {
+        match self.rng.below(11) {
             0 | 1 => {
                 // CPS: change the mode, and maybe the masks.
                 let new = self.rng.pick(&MODES);
@@ -144,6 +145,20 @@ impl SysGen<'_> {
                 let imm = self.rng.below(0x1000);
                 self.out
                     .push(c | 0x0420_0000 | u << 23 | b << 22 | l << 20 | n << 16 | t << 12 | imm);
+            }
+            9 => {
+                // SVC (not the semihosting call) or UDF: the harness
+                // counts the exception and returns after it.
+                let c = self.cond() << 28;
+                if self.rng.bit() == 1 {
+                    let imm = self.rng.below(1 << 24);
+                    if imm != 0x12_3456 {
+                        self.out.push(c | 0x0f00_0000 | imm);
+                    }
+                } else {
+                    let imm = self.rng.below(1 << 16);
+                    self.out.push(0xe7f0_00f0 | (imm >> 4) << 8 | (imm & 15));
+                }
             }
             _ => {
                 // CPSIE/CPSID alone.

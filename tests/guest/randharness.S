@@ -212,8 +212,9 @@ load_state_sys:
 
 @ Prints r0-r12, the CPSR, the scratch checksum, then the LR of User,
 @ FIQ, IRQ, Abort, Undefined and SVC mode, the SPSR of FIQ, IRQ, Abort,
-@ Undefined and SVC, R8-R12 of FIQ mode, and the data aborts taken so
-@ far: their count and a checksum of their DFSR and DFAR; returns in the mode it was
+@ Undefined and SVC, R8-R12 of FIQ mode, and the exceptions taken so
+@ far (data aborts, undefined instructions, SVCs): their count and a
+@ checksum of their syndromes and return addresses; returns in the mode it was
 @ called in, with its flags. (SVC's LR is the return address when it is
 @ called in SVC mode.)
 dump_state_sys:
@@ -356,11 +357,32 @@ dabt_entry:
     pop     {r0-r3}
     subs    pc, lr, #4
 
+@ An undefined instruction or an SVC: count it like a data abort, fold
+@ its kind (top nibble) and return address into fault_sum, and go on
+@ after the instruction in the mode it came from.
+und_entry:
+    push    {r0-r3}
+    mov     r0, #0x10000000
+    b       1f
+svc_entry:
+    push    {r0-r3}
+    mov     r0, #0x20000000
+1:  eor     r0, r0, lr
+    ldr     r2, =fault_count
+    ldr     r3, [r2]
+    add     r3, r3, #1
+    str     r3, [r2]
+    ldr     r3, [r2, #4]
+    eor     r3, r0, r3, ror #27
+    str     r3, [r2, #4]
+    pop     {r0-r3}
+    movs    pc, lr
+
     .balign 32
 vectors:
     b       .                           @ reset
-    b       .                           @ undefined
-    b       .                           @ SVC
+    b       und_entry
+    b       svc_entry
     b       .                           @ prefetch abort
     b       dabt_entry
     b       .
