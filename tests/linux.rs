@@ -21,8 +21,18 @@ const RTC: &str = "base=2026-01-01T00:00:00";
 
 fn boot(exec: &str, extra: &[&str]) -> std::process::Output {
     let (k, i) = session::linux_images();
+    boot_images(&k, &i, exec, extra)
+}
+
+/// Boots kernel `k` with initramfs `i`, no console input.
+fn boot_images(
+    k: &std::path::Path,
+    i: &std::path::Path,
+    exec: &str,
+    extra: &[&str],
+) -> std::process::Output {
     let mut args = vec!["run".to_string()];
-    args.extend(session::linux_args(&k, &i, ""));
+    args.extend(session::linux_args(k, i, ""));
     args.extend(["--exec", exec, "--no-input"].map(String::from));
     args.extend(extra.iter().map(|s| s.to_string()));
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -85,16 +95,18 @@ fn boots_identically_under_the_interpreter_the_jit_and_tiered() {
     }
 }
 
+/// Boots kernel `k` with initramfs `i` (tiered) to its power off;
+/// returns the console output.
+fn boot_to_power_off(k: &std::path::Path, i: &std::path::Path) -> String {
+    let o = boot_images(k, i, "tiered", &["-rtc", RTC]);
+    assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
+    session::stdout(&o)
+}
+
 #[test]
 fn the_armel_userland_boots_too() {
     let (k, i) = session::linux_images_armel();
-    let mut args = vec!["run".to_string()];
-    args.extend(session::linux_args(&k, &i, ""));
-    args.extend(["--no-input", "-rtc", RTC].map(String::from));
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = session::run(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
-    check_log(&session::stdout(&o));
+    check_log(&boot_to_power_off(&k, &i));
 }
 
 #[test]
@@ -102,13 +114,7 @@ fn the_lpae_kernel_boots_too() {
     // Debian's armmp-lpae build runs with TTBCR.EAE set: long-descriptor
     // translation tables for the kernel and every process.
     let (k, i) = session::linux_images_lpae();
-    let mut args = vec!["run".to_string()];
-    args.extend(session::linux_args(&k, &i, ""));
-    args.extend(["--no-input", "-rtc", RTC].map(String::from));
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = session::run(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", session::stderr(&o));
-    let log = session::stdout(&o);
+    let log = boot_to_power_off(&k, &i);
     assert!(
         log.contains("Linux version 6.1.0-") && log.contains("-armmp-lpae "),
         "not the LPAE kernel:\n{log}"
