@@ -37,7 +37,8 @@ fn bit(w: u32, n: u32) -> bool {
 fn c(w: u32) -> &'static str {
     COND[(w >> 28) as usize]
 }
-fn r(n: u32) -> String {
+/// A core register's name as objdump prints it (sp, lr, pc for 13-15).
+pub fn r(n: u32) -> String {
     match n {
         13 => "sp".into(),
         14 => "lr".into(),

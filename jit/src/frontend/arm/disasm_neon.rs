@@ -16,14 +16,7 @@ fn bit(w: u32, n: u32) -> bool {
 fn ins(mnemonic: &str, operands: &str) -> String {
     format!("{mnemonic}\t{operands}")
 }
-fn r(n: u32) -> String {
-    match n {
-        13 => "sp".into(),
-        14 => "lr".into(),
-        15 => "pc".into(),
-        n => format!("r{n}"),
-    }
-}
+use super::disasm::r;
 
 /// D register `d`, or the Q register it starts when `q`.
 fn reg(d: usize, q: bool) -> String {

@@ -49,14 +49,7 @@ fn bits(w: u32, hi: u32, lo: u32) -> u32 {
 fn bit(w: u32, n: u32) -> bool {
     w >> n & 1 != 0
 }
-fn r(n: u32) -> String {
-    match n {
-        13 => "sp".into(),
-        14 => "lr".into(),
-        15 => "pc".into(),
-        n => format!("r{n}"),
-    }
-}
+use super::disasm::r;
 fn ins(mnemonic: &str, operands: &str) -> String {
     if operands.is_empty() {
         mnemonic.to_string()

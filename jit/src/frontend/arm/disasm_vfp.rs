@@ -29,14 +29,7 @@ fn c(i: &Insn) -> &'static str {
         ""
     }
 }
-fn r(n: u32) -> String {
-    match n {
-        13 => "sp".into(),
-        14 => "lr".into(),
-        15 => "pc".into(),
-        n => format!("r{n}"),
-    }
-}
+use super::disasm::r;
 fn ins(mnemonic: &str, operands: &str) -> String {
     format!("{mnemonic}\t{operands}")
 }
