@@ -18,19 +18,12 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// How the reference machine runs a bare-metal ELF (after the board's own
-/// options, followed by the ELF's path): semihosting on, no monitor.
-pub const QEMU_BARE_METAL_ARGS: &[&str] = &[
-    "-nographic",
-    "-semihosting",
-    "-monitor",
-    "none",
-    // No default network card: it needs a boot ROM Debian ships in a
-    // package of its own, and a bare-metal guest has no use for it.
-    "-nic",
-    "none",
-    "-kernel",
-];
+/// How the reference machine runs a bare-metal ELF, after the board's
+/// own options (`BoardInfo::qemu` and `qemu_bare_metal`) and followed by
+/// the ELF's path: no monitor, no network card (it needs a boot ROM
+/// Debian ships in a package of its own, and a bare-metal guest has no
+/// use for it).
+pub const QEMU_BARE_METAL_ARGS: &[&str] = &["-monitor", "none", "-nic", "none", "-kernel"];
 
 /// QEMU's binary for `board` and the options that run a bare-metal ELF
 /// (whose path follows them) on the same board and CPU.
@@ -41,6 +34,7 @@ pub fn qemu_bare_metal(board: &BoardInfo) -> (&'static str, Vec<&'static str>) {
         .expect("every board names its QEMU binary");
     let args = board_args
         .iter()
+        .chain(board.qemu_bare_metal)
         .chain(QEMU_BARE_METAL_ARGS)
         .copied()
         .collect();

@@ -1,9 +1,11 @@
 //! Lockstep's device models, one file each, behind the runtime's
 //! [`lockstep_runtime::MmioDevice`] trait.
 //!
+//! - [`debug_exit`]: QEMU's isa-debug-exit port (bare-metal tests' exit status).
 //! - [`gic`]: the GICv2 interrupt controller of the `arm-virt` machine.
 //! - [`pl011`]: the PL011 UART (console `ttyAMA0`).
 //! - [`pl031`]: the PL031 real-time clock.
+//! - [`uart16550`]: the PC's 16550A UART (console `ttyS0`).
 //! - [`virtio`]: the virtio-mmio transport with virtio-blk and virtio-rng.
 //!
 //! Every model is a function of the guest's register accesses (with the
@@ -13,7 +15,9 @@
 
 #![warn(missing_docs)]
 
+pub mod debug_exit;
 pub mod gic;
 pub mod pl011;
 pub mod pl031;
+pub mod uart16550;
 pub mod virtio;

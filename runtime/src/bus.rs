@@ -101,6 +101,8 @@ fn zero_page_hash() -> u64 {
 pub struct Bus {
     ram: Vec<RamRegion>,
     mmio: Vec<MmioRegion>,
+    /// The I/O port space (x86's IN and OUT): devices at port ranges.
+    pio: Vec<MmioRegion>,
     /// For each page marked as code, which granules hold translated code.
     /// Only looked up by key, never iterated.
     code_granules: std::collections::HashMap<u64, u64>,
@@ -177,6 +179,56 @@ impl Bus {
         Ok(())
     }
 
+    /// Maps a device at I/O ports `base..base + size` (x86's port
+    /// space, apart from physical memory). The device sees the offset
+    /// from `base`.
+    pub fn add_pio(
+        &mut self,
+        base: u16,
+        size: u16,
+        device: Box<dyn MmioDevice>,
+    ) -> Result<(), BusError> {
+        let (b, e) = (u64::from(base), u64::from(base) + u64::from(size));
+        if self.pio.iter().any(|m| b < m.base + m.size && m.base < e) {
+            return Err(BusError::Overlap {
+                name: device.name().to_string(),
+                base: b,
+                size: u64::from(size),
+            });
+        }
+        self.pio.push(MmioRegion {
+            base: b,
+            size: u64::from(size),
+            device,
+        });
+        Ok(())
+    }
+
+    fn pio_region(&mut self, port: u16) -> Option<(&mut MmioRegion, u64)> {
+        self.pio.iter_mut().find_map(|m| {
+            let off = u64::from(port).wrapping_sub(m.base);
+            (off < m.size).then_some((m, off))
+        })
+    }
+
+    /// Reads `size` bytes from I/O port `port`. A port no device claims
+    /// reads as all ones, as on a PC's ISA bus.
+    pub fn pio_read(&mut self, ctx: &IoCtx, port: u16, size: u8) -> u64 {
+        let mask = u64::MAX >> (64 - 8 * u32::from(size));
+        match self.pio_region(port) {
+            Some((m, off)) => m.device.read(ctx, off, size) & mask,
+            None => mask,
+        }
+    }
+
+    /// Writes `size` bytes to I/O port `port` (ignored where no device
+    /// claims it).
+    pub fn pio_write(&mut self, ctx: &IoCtx, port: u16, size: u8, value: u64) {
+        if let Some((m, off)) = self.pio_region(port) {
+            m.device.write(ctx, off, size, value);
+        }
+    }
+
     /// Finds what lives at `paddr`.
     pub fn resolve(&mut self, paddr: u64) -> Target {
         for r in &mut self.ram {
@@ -231,7 +283,7 @@ impl Bus {
     /// Resets every device and clears RAM (a machine reset): RAM reads as
     /// zero, every page is dirty, nothing is marked as translated code.
     pub fn reset(&mut self) {
-        for m in &mut self.mmio {
+        for m in self.mmio.iter_mut().chain(self.pio.iter_mut()) {
             m.device.reset();
         }
         for r in &mut self.ram {

@@ -108,6 +108,11 @@ pub enum FaultKind {
     Domain { level: u8, domain: u8 },
     /// The translation's permissions forbid this access.
     Permission { level: u8, domain: u8 },
+    /// An exception the ISA defines for a reason other than the memory
+    /// mapping, raised by a helper: x86's general-protection, divide
+    /// error, segment-not-present and the like, with the error code the
+    /// architecture pushes (0 where it pushes none).
+    Arch { vector: u8, error_code: u32 },
 }
 
 /// A guest memory fault, as the runtime reports it to the architecture.

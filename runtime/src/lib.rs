@@ -7,6 +7,7 @@
 //!   slow path that fills it.
 //! - [`env`]: the `#[repr(C)]` per-vCPU block that compiled code works on.
 //! - [`arm`]: the 32-bit ARM CPU state.
+//! - [`x86`]: the i686 CPU state: segmentation, paging, IDT delivery.
 //! - [`dma`]: device access to guest RAM.
 //! - [`irq`]: interrupt lines from devices to an interrupt controller.
 //! - [`exec`]: the seam to the execution engines and the icount-exact run loop.
@@ -22,6 +23,7 @@ pub mod exec;
 pub mod irq;
 pub mod memory;
 pub mod softmmu;
+pub mod x86;
 
 pub use bus::{Bus, IoCtx, MmioDevice};
 pub use env::{CpuEnv, ExitCode, GuestFault, Trap};

@@ -290,6 +290,44 @@ fn check_align(vaddr: u64, op: MemOp, access: Access) -> Result<(), GuestFault> 
     Ok(())
 }
 
+/// Reads `size` bytes (little-endian, at most 8, within one page) of
+/// guest RAM at physical address `paddr`, as a translation table walk
+/// does; `None` if no RAM is there.
+pub fn read_phys<A>(env: &mut CpuEnv<A>, paddr: u64, size: usize) -> Option<u64> {
+    // SAFETY: the run loop owns the bus while guest code runs.
+    match unsafe { env.bus() }.resolve(paddr) {
+        Target::Ram { host, .. } if (paddr & 0xfff) as usize + size <= 0x1000 => {
+            let mut b = [0u8; 8];
+            // SAFETY: the bytes lie within one page of RAM.
+            unsafe { std::ptr::copy_nonoverlapping(host, b.as_mut_ptr(), size) };
+            Some(u64::from_le_bytes(b))
+        }
+        _ => None,
+    }
+}
+
+/// Writes the low `size` bytes of `value` (little-endian, within one
+/// page) to guest RAM at `paddr`, as a walk that sets accessed and dirty
+/// bits does: the page is marked dirty for digests and any translated
+/// code there is dropped. Returns false if no RAM is there.
+pub fn write_phys<A>(env: &mut CpuEnv<A>, paddr: u64, size: usize, value: u64) -> bool {
+    // SAFETY: the run loop owns the bus while guest code runs.
+    let bus = unsafe { env.bus() };
+    match bus.resolve(paddr) {
+        Target::Ram { host, code } if (paddr & 0xfff) as usize + size <= 0x1000 => {
+            let b = value.to_le_bytes();
+            // SAFETY: the bytes lie within one page of RAM.
+            unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), host, size) };
+            bus.mark_dirty(paddr);
+            if code && bus.note_code_write(paddr, size as u64) {
+                env.exit_request = 1;
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Fills the TLB entry for the page of `vaddr` (which is RAM) with the
 /// accesses the translation allows. A fast write path is only given to a
 /// page already marked dirty for state digests (a write marks it first),

@@ -1,4 +1,5 @@
-//! Loading 32-bit little-endian ARM ELF executables into guest memory.
+//! Loading 32-bit little-endian ELF executables (ARM, i386) into guest
+//! memory.
 //!
 //! Segments are placed at their physical addresses (`p_paddr`), as QEMU's
 //! `-kernel` does for ELF images, and the part of each segment beyond its
@@ -44,7 +45,27 @@ pub struct LoadedElf {
 }
 
 const PT_LOAD: u32 = 1;
-const EM_ARM: u16 = 40;
+
+/// The ISA an image must be built for: its ELF machine number and name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Machine {
+    /// `e_machine`.
+    pub number: u16,
+    /// For errors.
+    pub name: &'static str,
+}
+
+/// 32-bit ARM.
+pub const EM_ARM: Machine = Machine {
+    number: 40,
+    name: "32-bit ARM",
+};
+
+/// i386.
+pub const EM_386: Machine = Machine {
+    number: 3,
+    name: "i386",
+};
 
 /// A minimal executable ELF image: one loadable segment holding `code`,
 /// placed and entered at `addr`. Tests and `lockstep bench` make small
@@ -54,7 +75,7 @@ pub fn minimal_image(addr: u32, code: &[u8], memsz_extra: u32) -> Vec<u8> {
     e[..4].copy_from_slice(b"\x7fELF");
     e[4..7].copy_from_slice(&[1, 1, 1]); // 32-bit, little-endian, version 1
     e[16..18].copy_from_slice(&2u16.to_le_bytes()); // executable
-    e[18..20].copy_from_slice(&EM_ARM.to_le_bytes());
+    e[18..20].copy_from_slice(&EM_ARM.number.to_le_bytes());
     e[20..24].copy_from_slice(&1u32.to_le_bytes());
     e[24..28].copy_from_slice(&addr.to_le_bytes());
     e[28..32].copy_from_slice(&52u32.to_le_bytes());
@@ -75,18 +96,19 @@ pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
 }
 
-/// Reads `path` and loads it into `bus`.
-pub fn load_file(path: &Path, bus: &mut Bus) -> Result<LoadedElf, ElfError> {
+/// Reads `path` and loads it into `bus` (an image for `isa`).
+pub fn load_file(path: &Path, bus: &mut Bus, isa: Machine) -> Result<LoadedElf, ElfError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ElfError::Io {
         path: name.clone(),
         source,
     })?;
-    load(&name, &bytes, bus)
+    load(&name, &bytes, bus, isa)
 }
 
-/// Loads the ELF image `bytes` (named `path` in errors) into `bus`.
-pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfError> {
+/// Loads the ELF image `bytes` (named `path` in errors), built for
+/// `isa`, into `bus`.
+pub fn load(path: &str, bytes: &[u8], bus: &mut Bus, isa: Machine) -> Result<LoadedElf, ElfError> {
     let bad = |offset: u64, what: &str| ElfError::Malformed {
         path: path.to_string(),
         offset,
@@ -112,7 +134,7 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
         Some(2) => {
             return Err(bad(
                 4,
-                "64-bit ELF; this machine takes 32-bit ARM executables",
+                &format!("64-bit ELF; this machine takes {} executables", isa.name),
             ))
         }
         _ => return Err(bad(4, "invalid ELF class")),
@@ -128,8 +150,11 @@ pub fn load(path: &str, bytes: &[u8], bus: &mut Bus) -> Result<LoadedElf, ElfErr
         _ => return Err(bad(5, "invalid ELF data encoding")),
     }
     let machine = u16_at(18)?;
-    if machine != EM_ARM {
-        return Err(bad(18, &format!("ELF machine {machine} is not ARM (40)")));
+    if machine != isa.number {
+        return Err(bad(
+            18,
+            &format!("ELF machine {machine} is not {} ({})", isa.name, isa.number),
+        ));
     }
     let entry = u32_at(24)?;
     let phoff = u32_at(28)? as usize;
@@ -217,7 +242,7 @@ mod tests {
         let mut b = bus();
         b.ram_slice_mut(0x4000_1000, 32).unwrap().fill(0xaa);
         let elf = tiny_elf(0x4000_1000, &[1, 2, 3, 4]);
-        let l = load("t.elf", &elf, &mut b).unwrap();
+        let l = load("t.elf", &elf, &mut b, EM_ARM).unwrap();
         assert_eq!(l.entry, 0x4000_1000);
         assert_eq!(
             &b.ram_slice_mut(0x4000_1000, 21).unwrap()[..],
@@ -228,21 +253,27 @@ mod tests {
     #[test]
     fn malformed_images_name_file_and_offset() {
         let mut b = bus();
-        let err = load("x.bin", b"hello", &mut b).unwrap_err().to_string();
+        let err = load("x.bin", b"hello", &mut b, EM_ARM)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("x.bin") && err.contains("not an ELF"), "{err}");
         let mut elf = tiny_elf(0x4000_1000, &[0; 4]);
         elf.truncate(60);
-        let err = load("cut.elf", &elf, &mut b).unwrap_err().to_string();
+        let err = load("cut.elf", &elf, &mut b, EM_ARM)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cut.elf: offset 0x34"), "{err}");
         let elf = tiny_elf(0x1000, &[0; 4]);
-        let err = load("low.elf", &elf, &mut b).unwrap_err().to_string();
+        let err = load("low.elf", &elf, &mut b, EM_ARM)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not lie in guest RAM"), "{err}");
         let mut elf = tiny_elf(0x4000_1000, &[0; 4]);
         elf[18] = 3;
-        assert!(load("x86.elf", &elf, &mut b)
+        assert!(load("x86.elf", &elf, &mut b, EM_ARM)
             .unwrap_err()
             .to_string()
-            .contains("not ARM"));
+            .contains("not 32-bit ARM"));
     }
 
     #[test]
@@ -266,7 +297,7 @@ mod tests {
                 let len = (next() % elf.len() as u64) as usize;
                 elf.truncate(len);
             }
-            let _ = load("fuzz.elf", &elf, &mut b);
+            let _ = load("fuzz.elf", &elf, &mut b, EM_ARM);
         }
     }
 }

@@ -3,6 +3,8 @@
 //! - [`elf`]: ELF files at their physical addresses.
 //! - [`linux`]: which kind of kernel image a file is, and the Linux boot
 //!   layout.
+//! - [`multiboot`]: multiboot (v1) bare-metal i386 kernels.
 
 pub mod elf;
 pub mod linux;
+pub mod multiboot;

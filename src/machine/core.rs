@@ -75,6 +75,14 @@ pub trait Cpu: Guest + Clone {
     /// Returns the vector entered and what caused the exception (reported
     /// if the vector cannot be fetched), or an outcome that ends the run.
     fn take_exception(run: &mut RunLoop<Self>, stop: Stop) -> Result<(u64, Outcome), Outcome>;
+    /// Whether no interrupt may be taken before the next instruction
+    /// completes (x86's shadow after STI or a load of SS): the core then
+    /// runs exactly one instruction before it looks at interrupts.
+    fn interrupt_shadow(&self) -> bool {
+        false
+    }
+    /// The instruction after the shadow completed.
+    fn end_interrupt_shadow(&mut self) {}
 }
 
 /// What a board's firmware did with a trap it answered.
@@ -88,6 +96,9 @@ pub enum Firmware {
     PowerOff,
     /// The guest asked for a machine reset.
     Reset,
+    /// A test device ended the run with this exit status (QEMU's
+    /// isa-debug-exit).
+    Exit(i32),
 }
 
 /// What the core hands a board while it builds its devices.
@@ -159,6 +170,11 @@ pub trait Board: Sized + 'static {
     /// Answers `trap` if it is a call to the board's firmware (PSCI,
     /// hypervisor calls); `None` lets the CPU take it as an exception.
     fn firmware(&mut self, run: &mut RunLoop<Self::Cpu>, trap: Trap) -> Option<Firmware>;
+    /// What a device asked of the machine (power off, reset, exit), if
+    /// anything: asked whenever the run loop looks after a device access.
+    fn power_request(&mut self) -> Option<Firmware> {
+        None
+    }
 }
 
 /// A machine, whatever its board: what the command line, `bench`,
@@ -555,9 +571,16 @@ impl<B: Board> Core<B> {
                 None => {}
             }
         }
-        let done = match self.board.firmware(&mut self.run, trap)? {
+        let f = self.board.firmware(&mut self.run, trap)?;
+        Some(self.act(f))
+    }
+
+    /// Does what a board's firmware or device asked.
+    fn act(&mut self, f: Firmware) -> Result<(), Outcome> {
+        match f {
             Firmware::Continue => Ok(()),
             Firmware::PowerOff => Err(Outcome::PowerOff),
+            Firmware::Exit(status) => Err(Outcome::Exited(status)),
             Firmware::Reset if self.cfg.no_reboot => Err(Outcome::Reset),
             Firmware::Reset => match self.reset() {
                 Ok(()) => self.pass_checkpoints(),
@@ -572,8 +595,7 @@ impl<B: Board> Core<B> {
                     None => Ok(()),
                 }
             }
-        };
-        Some(done)
+        }
     }
 
     fn run_inner(&mut self, limit: Option<u64>) -> Outcome {
@@ -609,11 +631,24 @@ impl<B: Board> Core<B> {
                 None if icount >= limit => return Outcome::Limit,
                 None => {}
             }
-            let target = self.next_target(limit);
+            let mut target = self.next_target(limit);
+            let shadow = self.run.env.arch.interrupt_shadow();
+            if shadow {
+                target = target.min(icount + 1);
+            }
             let stop = self.run.run_until(&mut self.engine, target);
+            if shadow && self.run.icount() > icount {
+                self.run.env.arch.end_interrupt_shadow();
+            }
             self.note_dma();
             if let Some(message) = self.device_error.borrow_mut().take() {
                 return Outcome::Diverged { message };
+            }
+            if let Some(f) = self.board.power_request() {
+                if let Err(o) = self.act(f) {
+                    return o;
+                }
+                continue;
             }
             match stop {
                 Stop::Limit | Stop::Request => continue,
@@ -644,6 +679,11 @@ impl<B: Board> Core<B> {
             }
             let (vector, cause) = match B::Cpu::take_exception(&mut self.run, stop) {
                 Ok(taken) => taken,
+                // The CPU resets the machine (an x86 triple fault).
+                Err(Outcome::Reset) => match self.act(Firmware::Reset) {
+                    Ok(()) => continue,
+                    Err(o) => return o,
+                },
                 Err(o) => return o,
             };
             if let Err(o) = self.pass_checkpoints() {

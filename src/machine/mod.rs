@@ -8,6 +8,8 @@
 //! - [`hostio`]: the door for every input from outside the guest.
 //! - [`arm`]: the 32-bit ARM CPU on the core (exceptions, semihosting).
 //! - [`arm_virt`]: the `arm-virt` board (device tree, PSCI).
+//! - [`x86`]: the i686 CPU on the core (IDT delivery).
+//! - [`pc`]: the `pc` board.
 //!
 //! Adding a board means a module of its own and a line in [`BOARDS`];
 //! nothing else names a board.
@@ -18,6 +20,8 @@ pub mod config;
 pub mod core;
 pub mod hostio;
 pub mod outcome;
+pub mod pc;
+pub mod x86;
 
 pub use self::core::{Board, BoardCtx, Core, Cpu, Firmware, Machine, Semihosted};
 pub use arm_virt::ArmVirt;
@@ -44,6 +48,9 @@ pub struct BoardInfo {
     /// QEMU's binary and the options that select the same board and CPU
     /// (the reference machine in tests and `bench`).
     pub qemu: &'static [&'static str],
+    /// QEMU's further options for a bare-metal program: the UART on
+    /// standard output, semihosting where the board has it.
+    pub qemu_bare_metal: &'static [&'static str],
     /// The Linux console device on this board (`console=` on the kernel
     /// command line).
     pub linux_console: &'static str,
@@ -105,7 +112,7 @@ pub fn parse_machine(spec: &str) -> Result<&'static BoardInfo, String> {
 }
 
 /// Every board, in the order `--help` lists them.
-pub static BOARDS: &[BoardInfo] = &[arm_virt::INFO];
+pub static BOARDS: &[BoardInfo] = &[arm_virt::INFO, pc::INFO];
 
 /// The board a bare `lockstep run` builds.
 pub const DEFAULT_MACHINE: &str = "arm-virt";

@@ -72,6 +72,9 @@ fn fault_text(fault: &GuestFault) -> String {
             format!("level-{level} domain fault (domain {domain})")
         }
         FaultKind::Permission { level, .. } => format!("level-{level} permission fault"),
+        FaultKind::Arch { vector, error_code } => {
+            format!("exception {vector} (error code {error_code:#x})")
+        }
     };
     let access = match fault.access {
         Access::Read => "read",

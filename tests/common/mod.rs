@@ -164,9 +164,81 @@ pub fn run_both(elf: &Path) -> RunResult {
     run_all_modes(elf, None)
 }
 
+/// What a run on any board leaves behind that tests compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRun {
+    /// Why it stopped.
+    pub outcome: Outcome,
+    /// The console's output.
+    pub uart: String,
+    /// Instructions retired.
+    pub icount: u64,
+    /// The final state digest (CPU, RAM, console).
+    pub digest: lockstep_replay::StateDigest,
+    /// The EXCEPTION/INTERRUPT checkpoints, in order.
+    pub checkpoints: Vec<lockstep_replay::Checkpoint>,
+}
+
+struct Collect(Rc<RefCell<Vec<lockstep_replay::Checkpoint>>>);
+
+impl lockstep_replay::CheckpointSink for Collect {
+    fn checkpoint(&mut self, c: lockstep_replay::Checkpoint) {
+        self.0.borrow_mut().push(c);
+    }
+}
+
+/// Runs the bare-metal program `elf` on `board` (`-M`) in mode `exec`.
+pub fn run_on(board: &str, elf: &Path, exec: ExecMode, limit: Option<u64>) -> BoardRun {
+    let mut cfg = MachineConfig::bare_metal(elf, exec);
+    cfg.machine = board.to_string();
+    cfg.semihosting = board == "arm-virt";
+    let uart = Capture::default();
+    let mut m = lockstep::machine::build(
+        &cfg,
+        Box::new(uart.clone()),
+        Box::new(std::io::sink()),
+        lockstep::machine::HostIo::live(None),
+    )
+    .expect("machine starts");
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    m.set_checkpoint_sink(Box::new(Collect(Rc::clone(&seen))));
+    let outcome = m.run(limit);
+    let digest = m.state_digest();
+    let uart = String::from_utf8_lossy(&uart.0.borrow()).into_owned();
+    let checkpoints = seen.borrow().clone();
+    BoardRun {
+        outcome,
+        uart,
+        icount: m.icount(),
+        digest,
+        checkpoints,
+    }
+}
+
+/// Runs `elf` on `board` in every mode; asserts they agree on everything
+/// (output, outcome, icount, final digest, checkpoints).
+pub fn run_on_all_modes(board: &str, elf: &Path, limit: Option<u64>) -> BoardRun {
+    let a = run_on(board, elf, ExecMode::Interp, limit);
+    for mode in &MODES[1..] {
+        let b = run_on(board, elf, *mode, limit);
+        assert_eq!(
+            a,
+            b,
+            "interpreter and {mode:?} disagree on {}",
+            elf.display()
+        );
+    }
+    a
+}
+
 /// Output of a QEMU run: (exit status, stdout = UART, stderr = semihosting).
 pub fn run_qemu(elf: &Path) -> Option<(i32, String, String)> {
-    let board = lockstep::machine::lookup("arm-virt").expect("arm-virt is a board");
+    run_qemu_on("arm-virt", elf)
+}
+
+/// As [`run_qemu`], on QEMU's equivalent of `board`.
+pub fn run_qemu_on(board: &str, elf: &Path) -> Option<(i32, String, String)> {
+    let board = lockstep::machine::lookup(board).expect("a board");
     let (qemu, qemu_args) = lockstep::bench::qemu_bare_metal(board);
     if Command::new(qemu).arg("--version").output().is_err() {
         assert!(

@@ -4,6 +4,7 @@
 //! as IR; both backends run that IR.
 
 pub mod arm;
+pub mod x86;
 
 use crate::ir::Block;
 use lockstep_runtime::env::{CpuEnv, GuestFault};
@@ -70,5 +71,23 @@ impl Guest for lockstep_runtime::arm::ArmCpu {
                 format!("0x{pc:08x}:  {bytes}  {text}")
             })
             .collect()
+    }
+}
+
+impl Guest for lockstep_runtime::x86::X86Cpu {
+    fn pc(env: &CpuEnv<Self>) -> u64 {
+        u64::from(env.arch.eip)
+    }
+    fn tb_flags(env: &CpuEnv<Self>) -> u32 {
+        env.arch.tb_flags()
+    }
+    fn mmu_idx(env: &CpuEnv<Self>) -> usize {
+        env.arch.mmu_idx()
+    }
+    fn translate_block(env: &mut CpuEnv<Self>, max_insns: usize) -> Result<Block, GuestFault> {
+        x86::translate(env, max_insns)
+    }
+    fn disassemble(env: &mut CpuEnv<Self>, block: &Block) -> Vec<String> {
+        x86::disassemble(env, block)
     }
 }

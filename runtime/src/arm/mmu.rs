@@ -12,9 +12,8 @@
 //! walk ignores them.
 
 use super::{sctlr, ArmCpu};
-use crate::bus::Target;
 use crate::env::{Access, CpuEnv, FaultKind, GuestFault};
-use crate::softmmu::{Translation, PERM_EXEC, PERM_READ, PERM_WRITE};
+use crate::softmmu::{read_phys, Translation, PERM_EXEC, PERM_READ, PERM_WRITE};
 
 /// TTBCR bits.
 pub mod ttbcr {
@@ -67,21 +66,6 @@ fn fault(kind: FaultKind, access: Access, vaddr: u32) -> GuestFault {
         kind,
         access,
         vaddr: u64::from(vaddr),
-    }
-}
-
-/// Reads a descriptor from physical memory (translation tables are always
-/// little-endian here: SCTLR.EE is not honoured for walks).
-fn read_phys<A>(env: &mut CpuEnv<A>, paddr: u64, size: usize) -> Option<u64> {
-    // SAFETY: the run loop owns the bus while guest code runs.
-    match unsafe { env.bus() }.resolve(paddr) {
-        Target::Ram { host, .. } if (paddr & 0xfff) as usize + size <= 0x1000 => {
-            let mut b = [0u8; 8];
-            // SAFETY: the descriptor lies within one page of RAM.
-            unsafe { std::ptr::copy_nonoverlapping(host, b.as_mut_ptr(), size) };
-            Some(u64::from_le_bytes(b))
-        }
-        _ => None,
     }
 }
 
@@ -449,7 +433,8 @@ fn walk_long(
 fn short_status(kind: FaultKind) -> u32 {
     match kind {
         FaultKind::Alignment => 0b00001,
-        FaultKind::External => 0b01000,
+        // ARM raises no other ISA's exceptions; report one as external.
+        FaultKind::External | FaultKind::Arch { .. } => 0b01000,
         FaultKind::WalkExternal { level } => {
             if level == 1 {
                 0b01100
@@ -492,7 +477,7 @@ fn short_status(kind: FaultKind) -> u32 {
 fn long_status(kind: FaultKind) -> u32 {
     match kind {
         FaultKind::Alignment => 0b10_0001,
-        FaultKind::External => 0b01_0000,
+        FaultKind::External | FaultKind::Arch { .. } => 0b01_0000,
         FaultKind::WalkExternal { level } => 0b01_0100 | u32::from(level),
         FaultKind::Translation { level } => 0b00_0100 | u32::from(level),
         FaultKind::AccessFlag { level } => 0b00_1000 | u32::from(level),

@@ -67,6 +67,7 @@ pub const INFO: BoardInfo = BoardInfo {
     cpus: &["cortex-a15", "max"],
     about: "32-bit ARM (Cortex-A15) with QEMU virt's memory map: GICv2, generic timer, PL011, PL031, virtio-mmio, PSCI",
     qemu: &["qemu-system-arm", "-M", "virt", "-cpu", "cortex-a15"],
+    qemu_bare_metal: &["-nographic", "-semihosting"],
     linux_console: "ttyAMA0",
     guest_dir: "arm",
     properties: PROPERTIES,
@@ -230,7 +231,7 @@ impl Board for VirtBoard {
                     cfg.kernel.display()
                 );
             }
-            let image = elf::load(&cfg.kernel.display().to_string(), &kernel, bus)?;
+            let image = elf::load(&cfg.kernel.display().to_string(), &kernel, bus, elf::EM_ARM)?;
             cpu.regs[15] = image.entry & !1;
             if image.entry & 1 != 0 {
                 cpu.cpsr_rest |= psr::T;
