@@ -55,3 +55,31 @@ fn integer_instructions_and_their_flags_match_qemu() {
     // Enough lines that a missing instruction cannot hide.
     assert!(r.uart.lines().count() > 3800, "{}", r.uart.lines().count());
 }
+
+#[test]
+fn exceptions_paging_and_ring_3_match_qemu() {
+    let r = run("system");
+    for line in [
+        "bad selector: vector 13 error 00001234 cr2 00000000",
+        "not present write: vector 14 error 00000002 cr2 40003004",
+        "wp on write: vector 14 error 00000003 cr2 40001000",
+        "syscall from cpl 3 ebx 0000cafe eflags 00003002",
+        "user fault 14 error 00000007 cr2 40001000",
+        "user fault 13 error 0000040a cr2 00000000",
+        "system done",
+    ] {
+        assert!(
+            r.uart.lines().any(|l| l == line),
+            "no {line:?} in\n{}",
+            r.uart
+        );
+    }
+    // Every exception is a checkpoint, in every mode alike (compared by
+    // run_on_all_modes): 10 in ring 0, 4 page faults, 8 from ring 3.
+    let exceptions = r
+        .checkpoints
+        .iter()
+        .filter(|c| matches!(c.kind, lockstep_replay::CheckpointKind::Exception { .. }))
+        .count();
+    assert_eq!(exceptions, 22, "{:?}", r.checkpoints);
+}
