@@ -62,14 +62,16 @@ impl From<Exec> for ExecMode {
 /// Options of `lockstep run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Machine to emulate: arm-virt (also spelled virt, as QEMU does),
-    /// optionally with QEMU's properties: `virt,gic-version=2,highmem=off`.
+    /// Machine to emulate: arm-virt (32-bit ARM; also spelled virt, as
+    /// QEMU does) or pc (i686), optionally with QEMU's properties:
+    /// `virt,gic-version=2,highmem=off`.
     #[arg(short = 'M', long, default_value = crate::machine::DEFAULT_MACHINE)]
     pub machine: String,
     /// Guest RAM: a number of MiB, or with a K/M/G suffix.
     #[arg(short = 'm', long, default_value = "128M")]
     pub memory: String,
-    /// The image to boot: a bare-metal ELF, or a Linux zImage or Image.
+    /// The image to boot: a bare-metal ELF (on pc: a multiboot ELF), or a
+    /// Linux zImage or Image.
     #[arg(long)]
     pub kernel: PathBuf,
     /// An initial RAM disk for a Linux kernel.

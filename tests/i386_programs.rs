@@ -83,3 +83,75 @@ fn exceptions_paging_and_ring_3_match_qemu() {
         .count();
     assert_eq!(exceptions, 22, "{:?}", r.checkpoints);
 }
+
+#[test]
+fn pic_and_pit_interrupts_match_qemu() {
+    let r = run("timer");
+    for line in [
+        "counts down yes",
+        "ticks 1",
+        "uart irq 1",
+        "ch2 out 1 polled 1",
+    ] {
+        assert!(
+            r.uart.lines().any(|l| l == line),
+            "no {line:?} in\n{}",
+            r.uart
+        );
+    }
+    // At least ten timer interrupts (vector 0x20) and one from the UART
+    // (0x24), at the same instructions in every mode.
+    let count = |v: u32| {
+        r.checkpoints
+            .iter()
+            .filter(|c| c.kind == lockstep_replay::CheckpointKind::Interrupt { vector: v })
+            .count()
+    };
+    assert!(count(0x20) >= 10, "{:?}", r.checkpoints);
+    assert_eq!(count(0x24), 1);
+}
+
+#[test]
+fn serial_input_by_interrupt_records_and_replays_in_every_mode() {
+    use common::session::{self, Session};
+    use std::time::Duration;
+    let t = Duration::from_secs(60);
+    let dir = session::scratch("i386-echo");
+    let log = dir.join("echo.lsr");
+    let elf = program("echo");
+    let mut s = Session::start(
+        &[
+            "record",
+            "-o",
+            log.to_str().unwrap(),
+            "-M",
+            "pc",
+            "-m",
+            "32",
+            "--kernel",
+            elf.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    s.expect("echo ready", t);
+    for l in ["hello", "lockstep on i386"] {
+        s.send(&format!("{l}\n"));
+        s.expect(" len=", t);
+    }
+    s.send("q");
+    let (status, out, err) = s.finish(t);
+    let text = String::from_utf8_lossy(&out);
+    assert!(err.contains("lockstep: recorded"), "{err}");
+    assert!(
+        text.contains("HELLO len=5") && text.contains("LOCKSTEP ON I386 len=16"),
+        "{text}"
+    );
+    assert_eq!(status, Some(1));
+    for exec in ["interp", "jit", "tiered"] {
+        let o = session::run(&["replay", log.to_str().unwrap(), "--exec", exec]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains("replay complete"), "{exec}: {e}");
+        assert_eq!(String::from_utf8_lossy(&o.stdout), text, "{exec}");
+        assert_eq!(o.status.code(), Some(1), "{exec}");
+    }
+}

@@ -160,9 +160,9 @@ pub trait Board: Sized + 'static {
     /// Takes an interrupt if the interrupt controller signals one the CPU
     /// accepts now (through the run loop's checkpoint hook).
     fn take_interrupt(&mut self, run: &mut RunLoop<Self::Cpu>);
-    /// Whether an interrupt is pending, masked or not (it ends a wait for
-    /// interrupt).
-    fn interrupt_pending(&mut self) -> bool;
+    /// Whether an interrupt is pending that ends a wait for interrupt
+    /// (on ARM, masked or not; on x86 only one the CPU accepts).
+    fn interrupt_pending(&mut self, run: &RunLoop<Self::Cpu>) -> bool;
     /// How many bytes the console can take now.
     fn console_room(&self) -> usize;
     /// Hands the console input; returns how many bytes it took.
@@ -465,7 +465,7 @@ impl<B: Board> Core<B> {
     /// The guest waits for an interrupt with the PC at `pc`. Returns an
     /// outcome if nothing can ever wake it.
     fn idle(&mut self, pc: u64) -> Option<Outcome> {
-        if self.board.interrupt_pending() {
+        if self.board.interrupt_pending(&self.run) {
             // A wait for interrupt ends on a pending interrupt even when
             // it is masked.
             return None;
@@ -614,6 +614,11 @@ impl<B: Board> Core<B> {
             self.board.take_interrupt(&mut self.run);
             if let Err(o) = self.pass_checkpoints() {
                 return o;
+            }
+            if let Some(f) = self.board.power_request() {
+                if let Err(o) = self.act(f) {
+                    return o;
+                }
             }
             let icount = self.run.icount();
             if self

@@ -282,7 +282,7 @@ impl Board for VirtBoard {
         run.take_exception(exception, pc, None);
     }
 
-    fn interrupt_pending(&mut self) -> bool {
+    fn interrupt_pending(&mut self, _run: &RunLoop<ArmCpu>) -> bool {
         let (irq, fiq) = self.gic.borrow_mut().cpu_outputs();
         irq || fiq
     }

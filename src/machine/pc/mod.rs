@@ -1,26 +1,31 @@
 //! `pc`: an i686 PC without firmware, for bare-metal programs (and, as
 //! it grows, Linux).
 //!
-//! RAM from physical address 0; a 16550A UART at I/O ports 0x3f8-0x3ff
-//! (COM1, IRQ 4); QEMU's isa-debug-exit device at port 0xf4 (a write of
-//! `v` ends the run with status `2v + 1`), always present; every other
-//! port reads as all ones and ignores writes.
+//! RAM from physical address 0; the 8259A pair (ports 0x20, 0xa0, ELCR
+//! 0x4d0) and the 8254 PIT (0x40-0x43, IRQ 0) with port 0x61; a 16550A
+//! UART at I/O ports 0x3f8-0x3ff (COM1, IRQ 4); QEMU's isa-debug-exit
+//! device at port 0xf4 (a write of `v` ends the run with status
+//! `2v + 1`), always present; every other port reads as all ones and
+//! ignores writes.
 //!
 //! A multiboot ELF image is loaded and entered as QEMU's `-kernel` does
 //! (see [`crate::loader::multiboot`]): protected mode, flat segments,
 //! paging and interrupts off.
 //!
-//! Not yet here (docs/status.md): the 8259 PIC pair and 8254 PIT (so no
-//! device interrupts reach the CPU yet), the CMOS RTC, the i8042, PCI
-//! and virtio, and the Linux boot protocol.
+//! Not yet here (docs/status.md): the CMOS RTC, the i8042, PCI and
+//! virtio, and the Linux boot protocol.
 
 use super::core::{Board, BoardCtx, Core, Firmware};
 use super::{BoardInfo, MachineConfig};
 use crate::loader::multiboot;
 use lockstep_devices::debug_exit::DebugExit;
+use lockstep_devices::i8254::{Pit, PitPort};
+use lockstep_devices::i8259::{PicPair, PicPort, PortKind};
 use lockstep_devices::uart16550::Uart16550;
-use lockstep_runtime::x86::X86Cpu;
-use lockstep_runtime::{Bus, IrqLines, RunLoop, Trap};
+use lockstep_runtime::x86::exception::Source;
+use lockstep_runtime::x86::seg::Exc;
+use lockstep_runtime::x86::{eflags, X86Cpu};
+use lockstep_runtime::{Bus, IrqLine, IrqLines, RunLoop, Trap};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -58,10 +63,18 @@ pub const INFO: BoardInfo = BoardInfo {
 /// `pc` on the machine core.
 pub type Pc = Core<PcBoard>;
 
+/// The PIT's ISA interrupt.
+pub const PIT_IRQ: u32 = 0;
+
 /// The devices of `pc`.
 pub struct PcBoard {
+    pic: Rc<RefCell<PicPair>>,
+    pit: Rc<RefCell<Pit>>,
+    pit_irq: IrqLine,
     uart: Rc<RefCell<Uart16550>>,
     exit: DebugExit,
+    /// Delivering an interrupt triple-faulted: the machine resets.
+    triple_fault: bool,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -83,8 +96,18 @@ impl Board for PcBoard {
             anyhow::bail!("pc needs at least 2 MiB of RAM (-m)");
         }
         bus.add_ram(0, cfg.memory)?;
-        // The ISA interrupt lines, for the interrupt controller to come.
         let lines = IrqLines::new(16);
+        let pic = PicPair::new_shared(Rc::clone(&lines));
+        for (base, kind) in [
+            (0x20, PortKind::Master),
+            (0xa0, PortKind::Slave),
+            (0x4d0, PortKind::Elcr),
+        ] {
+            bus.add_pio(base, 2, Box::new(PicPort(Rc::clone(&pic), kind)))?;
+        }
+        let pit = Pit::new_shared();
+        bus.add_pio(0x40, 4, Box::new(PitPort(Rc::clone(&pit), false)))?;
+        bus.add_pio(0x61, 1, Box::new(PitPort(Rc::clone(&pit), true)))?;
         let uart = Rc::new(RefCell::new(Uart16550::with_irq(
             ctx.take_console(),
             lines.line(COM1_IRQ),
@@ -92,7 +115,14 @@ impl Board for PcBoard {
         bus.add_pio(COM1, 8, Box::new(Rc::clone(&uart)))?;
         let exit = DebugExit::new();
         bus.add_pio(DEBUG_EXIT, 4, Box::new(exit.clone()))?;
-        Ok(PcBoard { uart, exit })
+        Ok(PcBoard {
+            pic,
+            pit,
+            pit_irq: lines.line(PIT_IRQ),
+            uart,
+            exit,
+            triple_fault: false,
+        })
     }
 
     fn boot(&self, cfg: &MachineConfig, bus: &mut Bus) -> anyhow::Result<X86Cpu> {
@@ -127,16 +157,46 @@ impl Board for PcBoard {
         Ok(cpu)
     }
 
-    fn update_time(&mut self, _run: &RunLoop<X86Cpu>) {}
-
-    fn next_deadline_ns(&self, _run: &RunLoop<X86Cpu>) -> Option<u64> {
-        None
+    fn update_time(&mut self, run: &RunLoop<X86Cpu>) {
+        let now = run.now_ns();
+        let mut pit = self.pit.borrow_mut();
+        if pit.take_edges(now) {
+            // A rising edge of OUT 0, however short its low phase.
+            self.pit_irq.lower();
+            self.pit_irq.raise();
+        }
+        self.pit_irq.set(pit.out0(now));
     }
 
-    fn take_interrupt(&mut self, _run: &mut RunLoop<X86Cpu>) {}
+    fn next_deadline_ns(&self, run: &RunLoop<X86Cpu>) -> Option<u64> {
+        self.pit.borrow().next_edge_ns(run.now_ns())
+    }
 
-    fn interrupt_pending(&mut self) -> bool {
-        false
+    /// INTR from the master PIC, taken when IF is set and no interrupt
+    /// shadow holds it back.
+    fn take_interrupt(&mut self, run: &mut RunLoop<X86Cpu>) {
+        let mut pic = self.pic.borrow_mut();
+        pic.sample();
+        let cpu = &run.env.arch;
+        if !pic.output() || cpu.eflags & eflags::IF == 0 || cpu.inhibit_irq != 0 {
+            return;
+        }
+        let vector = pic.acknowledge();
+        drop(pic);
+        let eip = run.env.arch.eip;
+        if run
+            .deliver_event(Exc::new(vector, 0), eip, Source::External)
+            .is_err()
+        {
+            self.triple_fault = true;
+        }
+    }
+
+    /// HLT ends on an interrupt the CPU accepts (IF set).
+    fn interrupt_pending(&mut self, run: &RunLoop<X86Cpu>) -> bool {
+        let mut pic = self.pic.borrow_mut();
+        pic.sample();
+        pic.output() && run.env.arch.eflags & eflags::IF != 0
     }
 
     fn console_room(&self) -> usize {
@@ -152,6 +212,9 @@ impl Board for PcBoard {
     }
 
     fn power_request(&mut self) -> Option<Firmware> {
+        if std::mem::take(&mut self.triple_fault) {
+            return Some(Firmware::Reset);
+        }
         self.exit.status().map(Firmware::Exit)
     }
 }
