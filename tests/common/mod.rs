@@ -8,6 +8,7 @@ pub mod randgen_neon;
 pub mod randgen_sys;
 pub mod randgen_t32;
 pub mod randgen_vfp;
+pub mod randgen_x86;
 pub mod session;
 
 use lockstep::machine::{ArmVirt, Machine, MachineConfig, Outcome};

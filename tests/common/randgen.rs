@@ -593,25 +593,36 @@ pub fn finish(code: Vec<u32>, states: Vec<u8>, rng: &mut Rng, random_insns: usiz
 
 /// Writes the harness ELF with `program` patched in to `out`.
 pub fn write_elf(harness: &Path, program: &Program, out: &Path) {
+    let code: Vec<u8> = program.code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    patch_elf(
+        harness,
+        &[
+            (CODE_BASE, &code),
+            (SCRATCH_BASE, &program.scratch),
+            (STATES_BASE, &program.states),
+        ],
+        out,
+    );
+}
+
+/// Writes the ELF `harness` to `out` with each (address, bytes) region
+/// patched into the loadable segment that holds it.
+pub fn patch_elf(harness: &Path, regions: &[(u32, &[u8])], out: &Path) {
     let mut elf = std::fs::read(harness).expect("read harness");
     let phoff = u32::from_le_bytes(elf[28..32].try_into().unwrap()) as usize;
     let phnum = u16::from_le_bytes(elf[44..46].try_into().unwrap()) as usize;
-    let mut patch = |addr: u32, bytes: &[u8]| {
-        for i in 0..phnum {
-            let ph = phoff + 32 * i;
-            let word = |o: usize| u32::from_le_bytes(elf[ph + o..ph + o + 4].try_into().unwrap());
-            let (off, paddr, filesz) = (word(4), word(12), word(16));
-            if addr >= paddr && addr + bytes.len() as u32 <= paddr + filesz {
-                let at = (off + addr - paddr) as usize;
-                elf[at..at + bytes.len()].copy_from_slice(bytes);
-                return;
-            }
-        }
-        panic!("harness has no segment for {addr:#x}");
-    };
-    let code: Vec<u8> = program.code.iter().flat_map(|w| w.to_le_bytes()).collect();
-    patch(CODE_BASE, &code);
-    patch(SCRATCH_BASE, &program.scratch);
-    patch(STATES_BASE, &program.states);
+    for &(addr, bytes) in regions {
+        let at = (0..phnum)
+            .find_map(|i| {
+                let ph = phoff + 32 * i;
+                let word =
+                    |o: usize| u32::from_le_bytes(elf[ph + o..ph + o + 4].try_into().unwrap());
+                let (off, paddr, filesz) = (word(4), word(12), word(16));
+                (addr >= paddr && addr + bytes.len() as u32 <= paddr + filesz)
+                    .then(|| (off + addr - paddr) as usize)
+            })
+            .unwrap_or_else(|| panic!("harness has no segment for {addr:#x}"));
+        elf[at..at + bytes.len()].copy_from_slice(bytes);
+    }
     std::fs::write(out, elf).expect("write program");
 }

@@ -69,8 +69,15 @@ pub fn xadd(cx: &mut Cx) -> LResult {
     let a = cx.read(0);
     let b = cx.read(1);
     let r = alu::add_sub(cx, a, b, None, false);
-    cx.write(0, r);
-    cx.write(1, a);
+    // With the same register twice the sum wins: the destination is
+    // written last (a memory one is stored first, before any register).
+    if cx.is_mem(0) {
+        cx.write(0, r);
+        cx.write(1, a);
+    } else {
+        cx.write(1, a);
+        cx.write(0, r);
+    }
     Ok(())
 }
 
@@ -91,10 +98,17 @@ pub fn cmpxchg(cx: &mut Cx) -> LResult {
     let eq = cx.b.cmp(Cmp::Eq, acc, dest);
     let new_dest = cx.b.select(eq, src, dest);
     let new_acc = cx.b.select(eq, acc, dest);
-    cx.write(0, new_dest);
+    // The destination may be the accumulator itself: it is written last
+    // (a memory destination is stored first, before any register).
+    if cx.is_mem(0) {
+        cx.write(0, new_dest);
+        cx.set_reg(acc_reg, new_acc);
+    } else {
+        cx.set_reg(acc_reg, new_acc);
+        cx.write(0, new_dest);
+    }
     // Flags as CMP accumulator, destination.
     alu::add_sub(cx, acc, dest, None, true);
-    cx.set_reg(acc_reg, new_acc);
     Ok(())
 }
 

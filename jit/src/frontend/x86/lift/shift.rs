@@ -186,11 +186,24 @@ fn rotate_carry(cx: &mut Cx, left: bool) -> LResult {
     use super::super::slots;
     use iced_x86::RflagsBits as R;
     let ty = cx.op_ty(0);
-    let (c, nz, imm) = count(cx, 1);
-    if imm == Some(0) {
+    let (c, _, imm) = count(cx, 1);
+    // The rotation is modulo width + 1: a count that is a multiple of it
+    // changes nothing, flags included (as QEMU; OF is undefined then).
+    let w = ty.bits() + 1;
+    if imm.is_some_and(|n| n % w == 0) {
         let _ = cx.read(0);
         return Ok(());
     }
+    let nz = if imm.is_some() {
+        None
+    } else {
+        let wv = cx.b.c32(w);
+        let q = cx.b.udiv(c, wv);
+        let m = cx.b.mul(q, wv);
+        let r = cx.b.sub(c, m);
+        let z = cx.b.c32(0);
+        Some(cx.b.cmp(crate::ir::Cmp::Ne, r, z))
+    };
     let a = cx.read(0);
     let a64 = cx.b.zext(a, Type::I64);
     let c64 = cx.b.zext(c, Type::I64);
