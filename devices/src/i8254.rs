@@ -217,7 +217,7 @@ impl Channel {
             return s;
         }
         let v = self.latched.unwrap_or_else(|| self.count(now));
-        let byte = match self.access {
+        match self.access {
             1 => {
                 self.latched = None;
                 v as u8
@@ -236,8 +236,7 @@ impl Channel {
                     v as u8
                 }
             }
-        };
-        byte
+        }
     }
 
     fn write(&mut self, v: u8, now: u64) {

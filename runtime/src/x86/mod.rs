@@ -336,7 +336,7 @@ impl Default for X86Cpu {
 
 /// Whether the low byte of `v` has even parity (x86's PF).
 pub fn parity_even(v: u32) -> bool {
-    (v as u8).count_ones() % 2 == 0
+    (v as u8).count_ones().is_multiple_of(2)
 }
 
 impl X86Cpu {

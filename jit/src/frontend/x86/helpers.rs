@@ -238,7 +238,8 @@ unsafe extern "C" fn write_cr(e: *mut u8, n: u64, v: u64, _: u64, _: u64) -> u64
     let gp = Exc::gp(0);
     match n {
         0 => {
-            if v & cr0::PE == 0 || (v & cr0::PG != 0 && v & cr0::PE == 0) {
+            // Real mode is not supported (and PG needs PE anyway).
+            if v & cr0::PE == 0 {
                 return raise(env, gp);
             }
             let old = env.arch.cr0;

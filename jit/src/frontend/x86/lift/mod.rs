@@ -628,16 +628,15 @@ impl Cx<'_> {
     /// The packed EFLAGS (as PUSHF and exceptions see it).
     pub fn eflags(&mut self) -> Value {
         let mut v = self.b.get(slots::EFLAGS);
-        let bits: [(u32, fn(&mut Self) -> Value); 6] = [
-            (0, Self::cf),
-            (2, Self::pf),
-            (4, Self::af),
-            (6, Self::zf),
-            (7, Self::sf),
-            (11, Self::of),
-        ];
-        for (pos, get) in bits {
-            let f = get(self);
+        for pos in [0u32, 2, 4, 6, 7, 11] {
+            let f = match pos {
+                0 => self.cf(),
+                2 => self.pf(),
+                4 => self.af(),
+                6 => self.zf(),
+                7 => self.sf(),
+                _ => self.of(),
+            };
             let f = self.b.zext(f, Type::I32);
             let s = self.b.c32(pos);
             let f = self.b.shl(f, s);
