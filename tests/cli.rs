@@ -134,8 +134,13 @@ fn bad_options_are_clear_errors() {
     let elf = common::guest("hello");
     let elf = elf.to_str().unwrap();
     assert_clean_error(
+        &lockstep(&["-M", "sun4u", "-kernel", elf]),
+        "unknown machine 'sun4u'",
+    );
+    // An ARM program on the PC: not a multiboot image.
+    assert_clean_error(
         &lockstep(&["-M", "pc", "-kernel", elf]),
-        "unknown machine 'pc'",
+        "pc boots multiboot ELF images",
     );
     assert_clean_error(
         &lockstep(&["-M", "virt,gic-version=3", "-kernel", elf]),
