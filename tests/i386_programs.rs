@@ -155,3 +155,21 @@ fn serial_input_by_interrupt_records_and_replays_in_every_mode() {
         assert_eq!(o.status.code(), Some(1), "{exec}");
     }
 }
+
+#[test]
+fn x87_arithmetic_exceptions_and_environment_match_qemu() {
+    let r = run("x87");
+    for line in [
+        " 1/3 3ffdaaaaaaaaaaaaaaab fsw 00000020",
+        "pc53 1/3 3ffdaaaaaaaaaaaaa800 fsw 00000020",
+        "#MF fsw 00000084",
+        "mf count 1",
+        "x87 done",
+    ] {
+        assert!(
+            r.uart.lines().any(|l| l == line),
+            "no {line:?} in\n{}",
+            r.uart
+        );
+    }
+}

@@ -39,9 +39,8 @@ pub fn sqrt<F: Float>(x: F, round: Round) -> StatusAnd<F> {
     // sqrt(m << 2s) has at least PRECISION + 2 bits: a guard bit, and the
     // remainder says whether anything lies below it.
     let s = (p + 6) / 2;
-    let big = m << (2 * s);
-    let r = isqrt(big);
-    let sticky = u128::from(r * r != big);
+    let (r, exact) = isqrt_shifted(m, 2 * s as u32);
+    let sticky = u128::from(!exact);
     let odd = r << 1 | sticky;
     let v = F::from_u128_r(odd, round);
     // sqrt(x) = odd / 2 * 2^((e - 2s) / 2): the scaling is exact (a
@@ -53,21 +52,35 @@ pub fn sqrt<F: Float>(x: F, round: Round) -> StatusAnd<F> {
     status.and(v.value.scalbn(((e - 2 * s) / 2 - 1) as _))
 }
 
-/// The integer square root of `n` (rounded down).
-fn isqrt(n: u128) -> u128 {
-    if n == 0 {
-        return 0;
-    }
-    // Start above the root and descend with Newton's iteration.
-    let bits = 128 - n.leading_zeros();
-    let mut x = 1u128 << bits.div_ceil(2);
-    loop {
-        let y = (x + n / x) / 2;
-        if y >= x {
-            return x;
+/// The integer square root of `m << shift` (rounded down), and whether it
+/// is exact. Digit by digit, two bits of the operand at a time, so the
+/// shifted operand (beyond 128 bits for x87's 64-bit significands) is
+/// never formed: only the root and the remainder are, each about half
+/// its width.
+fn isqrt_shifted(m: u128, shift: u32) -> (u128, bool) {
+    let bits = 128 - m.leading_zeros() + shift;
+    let bit = |j: u32| -> u128 {
+        if j < shift {
+            0
+        } else {
+            (m >> (j - shift)) & 1
         }
-        x = y;
+    };
+    let mut root: u128 = 0;
+    let mut rem: u128 = 0;
+    let mut j = bits + (bits & 1);
+    while j >= 2 {
+        j -= 2;
+        rem = rem << 2 | bit(j + 1) << 1 | bit(j);
+        let trial = root << 2 | 1;
+        if rem >= trial {
+            rem -= trial;
+            root = root << 1 | 1;
+        } else {
+            root <<= 1;
+        }
     }
+    (root, rem == 0)
 }
 
 /// Whether the exact result that `op` rounds (called again toward zero)

@@ -203,6 +203,8 @@ pub mod tb_flags {
     pub const IOPL_SHIFT: u32 = 6;
     /// CR0.EM or CR0.TS: x87 instructions raise #NM.
     pub const FPU_TRAP: u32 = 1 << 8;
+    /// CR0.MP and CR0.TS: WAIT raises #NM too.
+    pub const WAIT_TRAP: u32 = 1 << 9;
 }
 
 /// A segment register and its descriptor cache.
@@ -277,6 +279,74 @@ pub struct Msrs {
     pub tsc_offset: u64,
 }
 
+/// The x87 FPU's state.
+///
+/// The eight physical registers R0-R7 hold 80-bit extended values as a
+/// 64-bit significand (explicit integer bit) and a sign-and-exponent
+/// word. ST(i) is R((TOP + i) mod 8), TOP being FSW bits 13:11. Only
+/// whether each register is empty is kept (`empty`, bit i for Ri); the
+/// tag word's other codes are derived from the contents when FSTENV or
+/// FSAVE store it, as the hardware does.
+#[repr(C)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fpu {
+    /// R0-R7 significands.
+    pub mant: [u64; 8],
+    /// R0-R7 sign (bit 15) and exponent (bits 14:0).
+    pub sexp: [u16; 8],
+    /// The control word.
+    pub fcw: u16,
+    /// The status word (TOP in bits 13:11).
+    pub fsw: u16,
+    /// Bit i set: Ri is empty.
+    pub empty: u8,
+    /// The last non-control instruction's opcode (11 bits).
+    pub fop: u16,
+    /// Its CS selector.
+    pub fcs: u16,
+    /// Its offset.
+    pub fip: u32,
+    /// The last memory operand's offset.
+    pub fdp: u32,
+    /// Its segment selector.
+    pub fds: u16,
+    /// Scratch for a store, between the helper that computes the value
+    /// and the one that commits it (so a faulting store changes
+    /// nothing): the high 16 bits of an 80-bit value,
+    pub out_hi: u16,
+    /// whether the value is to be stored (no unmasked exception),
+    pub store_ok: u32,
+    /// the exception flags and C1 to raise,
+    pub pend_flags: u16,
+    /// C1 after the store,
+    pub pend_c1: u8,
+    /// and whether it pops.
+    pub pend_pop: u8,
+}
+
+impl Default for Fpu {
+    /// The state after FNINIT.
+    fn default() -> Self {
+        Fpu {
+            mant: [0; 8],
+            sexp: [0; 8],
+            fcw: 0x037f,
+            fsw: 0,
+            empty: 0xff,
+            fop: 0,
+            fcs: 0,
+            fip: 0,
+            fdp: 0,
+            fds: 0,
+            out_hi: 0,
+            store_ok: 0,
+            pend_flags: 0,
+            pend_c1: 0,
+            pend_pop: 0,
+        }
+    }
+}
+
 /// The architectural state of one i686 core.
 #[repr(C)]
 #[derive(Clone, Debug)]
@@ -326,6 +396,8 @@ pub struct X86Cpu {
     pub inhibit_irq: u32,
     /// Model-specific registers.
     pub msr: Msrs,
+    /// The x87 FPU.
+    pub fpu: Fpu,
 }
 
 impl Default for X86Cpu {
@@ -379,6 +451,7 @@ impl X86Cpu {
             cr4: 0,
             inhibit_irq: 0,
             msr: Msrs::default(),
+            fpu: Fpu::default(),
         }
     }
 
@@ -452,6 +525,9 @@ impl X86Cpu {
         if self.cr0 & (cr0::EM | cr0::TS) != 0 {
             f |= tb_flags::FPU_TRAP;
         }
+        if self.cr0 & (cr0::MP | cr0::TS) == cr0::MP | cr0::TS {
+            f |= tb_flags::WAIT_TRAP;
+        }
         f
     }
 
@@ -486,6 +562,16 @@ impl X86Cpu {
             h.write_u32(w);
         }
         h.write_u64(self.msr.tsc_offset);
+        let f = &self.fpu;
+        for i in 0..8 {
+            h.write_u64(f.mant[i]);
+            h.write_u16(f.sexp[i]);
+        }
+        for w in [f.fcw, f.fsw, u16::from(f.empty), f.fop, f.fcs, f.fds] {
+            h.write_u16(w);
+        }
+        h.write_u32(f.fip);
+        h.write_u32(f.fdp);
     }
 }
 

@@ -280,9 +280,9 @@ unsafe extern "C" fn invlpg(e: *mut u8, addr: u64, _: u64, _: u64, _: u64) -> u6
 
 /// The CPUID leaves: (leaf, EAX, EBX, ECX, EDX).
 ///
-/// A family-6 i686 with exactly the features implemented here: TSC, MSR
-/// (RDMSR/WRMSR), CX8, PSE, PGE, CMOV, DE (CR4.DE accepted). No x87 yet,
-/// no APIC, no PAE, no SEP, no MMX/SSE.
+/// A family-6 i686 with exactly the features implemented here: the x87
+/// FPU, TSC, MSR (RDMSR/WRMSR), CX8, PSE, PGE, CMOV, DE (CR4.DE
+/// accepted). No APIC, no PAE, no SEP, no MMX/SSE, no FXSR.
 pub const CPUID: &[(u32, u32, u32, u32, u32)] = &[
     // Max leaf 1, "GenuineIntel" in EBX, EDX, ECX.
     (0, 1, 0x756e_6547, 0x6c65_746e, 0x4965_6e69),
@@ -302,9 +302,9 @@ pub const CPUID: &[(u32, u32, u32, u32, u32)] = &[
     (0x8000_0004, 0, 0, 0, 0),
 ];
 
-/// CPUID.1:EDX: DE (2), PSE (3), TSC (4), MSR (5), CX8 (8), PGE (13),
-/// CMOV (15).
-pub const FEATURES_EDX: u32 = 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 8 | 1 << 13 | 1 << 15;
+/// CPUID.1:EDX: FPU (0), DE (2), PSE (3), TSC (4), MSR (5), CX8 (8),
+/// PGE (13), CMOV (15).
+pub const FEATURES_EDX: u32 = 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 8 | 1 << 13 | 1 << 15;
 
 helper!(
     /// CPUID: EAX (and ECX) in, EAX, EBX, ECX, EDX out.

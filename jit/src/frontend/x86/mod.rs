@@ -27,6 +27,7 @@
 pub mod helpers;
 pub mod lift;
 pub mod table;
+pub mod x87;
 
 use crate::ir::{Block, BlockKey, Builder, Slot, Terminal, Type};
 use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, RflagsBits};
@@ -142,6 +143,7 @@ fn may_fault(insn: &Instruction) -> bool {
         )
     });
     memory
+        || table::is_x87(insn)
         || insn.is_stack_instruction()
         || matches!(
             insn.mnemonic(),

@@ -6,7 +6,7 @@
 //! instruction this CPU does not have (x87 and SSE so far among them; see
 //! docs/status.md).
 
-use super::lift::{alu, branch, data, muldiv, shift, string, system, Cx, LResult};
+use super::lift::{alu, branch, data, muldiv, shift, string, system, x87, Cx, LResult};
 use iced_x86::{Instruction, Mnemonic as M};
 use std::sync::OnceLock;
 
@@ -118,7 +118,7 @@ pub static TABLE: &[Line] = &[
     line(M::Std, "STD", data::std),
     line(M::Nop, "NOP | NOP r/m", data::nop),
     line(M::Pause, "PAUSE", data::nop),
-    line(M::Wait, "WAIT/FWAIT", data::nop),
+    line(M::Wait, "WAIT/FWAIT", x87::fwait),
     // Conditional moves and sets.
     line(M::Cmovo, "CMOVO r, r/m", data::cmovcc),
     line(M::Cmovno, "CMOVNO r, r/m", data::cmovcc),
@@ -247,6 +247,123 @@ pub static TABLE: &[Line] = &[
     line(M::Wbinvd, "WBINVD", system::wbinvd),
     line(M::Invd, "INVD", system::wbinvd),
     line(M::Ud2, "UD2", system::ud),
+    // x87.
+    line(M::Fld, "FLD m32fp/m64fp/m80fp/ST(i)", x87::fld),
+    line(M::Fild, "FILD m16int/m32int/m64int", x87::fld),
+    line(M::Fbld, "FBLD m80bcd", x87::fld),
+    line(M::Fst, "FST m32fp/m64fp/ST(i)", x87::fst),
+    line(M::Fstp, "FSTP m32fp/m64fp/m80fp/ST(i)", x87::fst),
+    line(M::Fist, "FIST m16int/m32int", x87::fst),
+    line(M::Fistp, "FISTP m16int/m32int/m64int", x87::fst),
+    line(M::Fbstp, "FBSTP m80bcd", x87::fst),
+    line(
+        M::Fadd,
+        "FADD m32fp/m64fp | FADD ST(0), ST(i) | FADD ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Faddp, "FADDP ST(i), ST(0)", x87::farith),
+    line(M::Fiadd, "FIADD m16int/m32int", x87::farith),
+    line(
+        M::Fsub,
+        "FSUB m32fp/m64fp | FSUB ST(0), ST(i) | FSUB ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Fsubp, "FSUBP ST(i), ST(0)", x87::farith),
+    line(M::Fisub, "FISUB m16int/m32int", x87::farith),
+    line(
+        M::Fsubr,
+        "FSUBR m32fp/m64fp | FSUBR ST(0), ST(i) | FSUBR ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Fsubrp, "FSUBRP ST(i), ST(0)", x87::farith),
+    line(M::Fisubr, "FISUBR m16int/m32int", x87::farith),
+    line(
+        M::Fmul,
+        "FMUL m32fp/m64fp | FMUL ST(0), ST(i) | FMUL ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Fmulp, "FMULP ST(i), ST(0)", x87::farith),
+    line(M::Fimul, "FIMUL m16int/m32int", x87::farith),
+    line(
+        M::Fdiv,
+        "FDIV m32fp/m64fp | FDIV ST(0), ST(i) | FDIV ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Fdivp, "FDIVP ST(i), ST(0)", x87::farith),
+    line(M::Fidiv, "FIDIV m16int/m32int", x87::farith),
+    line(
+        M::Fdivr,
+        "FDIVR m32fp/m64fp | FDIVR ST(0), ST(i) | FDIVR ST(i), ST(0)",
+        x87::farith,
+    ),
+    line(M::Fdivrp, "FDIVRP ST(i), ST(0)", x87::farith),
+    line(M::Fidivr, "FIDIVR m16int/m32int", x87::farith),
+    line(M::Fcom, "FCOM m32fp/m64fp/ST(i)", x87::fcom),
+    line(M::Fcomp, "FCOMP m32fp/m64fp/ST(i)", x87::fcom),
+    line(M::Fcompp, "FCOMPP", x87::fcom),
+    line(M::Fucom, "FUCOM ST(i)", x87::fcom),
+    line(M::Fucomp, "FUCOMP ST(i)", x87::fcom),
+    line(M::Fucompp, "FUCOMPP", x87::fcom),
+    line(M::Ficom, "FICOM m16int/m32int", x87::fcom),
+    line(M::Ficomp, "FICOMP m16int/m32int", x87::fcom),
+    line(M::Fcomi, "FCOMI ST(0), ST(i)", x87::fcom),
+    line(M::Fcomip, "FCOMIP ST(0), ST(i)", x87::fcom),
+    line(M::Fucomi, "FUCOMI ST(0), ST(i)", x87::fcom),
+    line(M::Fucomip, "FUCOMIP ST(0), ST(i)", x87::fcom),
+    line(M::Fcmovb, "FCMOVB ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmove, "FCMOVE ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovbe, "FCMOVBE ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovu, "FCMOVU ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovnb, "FCMOVNB ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovne, "FCMOVNE ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovnbe, "FCMOVNBE ST(0), ST(i)", x87::fcmov),
+    line(M::Fcmovnu, "FCMOVNU ST(0), ST(i)", x87::fcmov),
+    line(M::Fchs, "FCHS", x87::funary),
+    line(M::Fabs, "FABS", x87::funary),
+    line(M::Ftst, "FTST", x87::funary),
+    line(M::Fxam, "FXAM", x87::funary),
+    line(M::Fsqrt, "FSQRT", x87::funary),
+    line(M::Frndint, "FRNDINT", x87::funary),
+    line(M::Fscale, "FSCALE", x87::funary),
+    line(M::Fxtract, "FXTRACT", x87::funary),
+    line(M::Fprem, "FPREM", x87::funary),
+    line(M::Fprem1, "FPREM1", x87::funary),
+    line(M::F2xm1, "F2XM1", x87::funary),
+    line(M::Fyl2x, "FYL2X", x87::funary),
+    line(M::Fyl2xp1, "FYL2XP1", x87::funary),
+    line(M::Fptan, "FPTAN", x87::funary),
+    line(M::Fpatan, "FPATAN", x87::funary),
+    line(M::Fsin, "FSIN", x87::funary),
+    line(M::Fcos, "FCOS", x87::funary),
+    line(M::Fsincos, "FSINCOS", x87::funary),
+    line(M::Fld1, "FLD1", x87::fldconst),
+    line(M::Fldl2t, "FLDL2T", x87::fldconst),
+    line(M::Fldl2e, "FLDL2E", x87::fldconst),
+    line(M::Fldpi, "FLDPI", x87::fldconst),
+    line(M::Fldlg2, "FLDLG2", x87::fldconst),
+    line(M::Fldln2, "FLDLN2", x87::fldconst),
+    line(M::Fldz, "FLDZ", x87::fldconst),
+    line(M::Fxch, "FXCH ST(i)", x87::fstack),
+    line(M::Ffree, "FFREE ST(i)", x87::fstack),
+    line(M::Ffreep, "FFREEP ST(i)", x87::fstack),
+    line(M::Fincstp, "FINCSTP", x87::fstack),
+    line(M::Fdecstp, "FDECSTP", x87::fstack),
+    line(M::Fnop, "FNOP", x87::fstack),
+    line(M::Fninit, "FNINIT", x87::fcontrol),
+    line(M::Finit, "FINIT", x87::fcontrol),
+    line(M::Fnclex, "FNCLEX", x87::fcontrol),
+    line(M::Fclex, "FCLEX", x87::fcontrol),
+    line(M::Fldcw, "FLDCW m16", x87::fldcw),
+    line(M::Fnstcw, "FNSTCW m16", x87::fstcw),
+    line(M::Fstcw, "FSTCW m16", x87::fstcw),
+    line(M::Fnstsw, "FNSTSW m16/AX", x87::fstcw),
+    line(M::Fstsw, "FSTSW m16/AX", x87::fstcw),
+    line(M::Fnstenv, "FNSTENV m28", x87::fenv),
+    line(M::Fstenv, "FSTENV m28", x87::fenv),
+    line(M::Fldenv, "FLDENV m28", x87::fenv),
+    line(M::Fnsave, "FNSAVE m108", x87::fenv),
+    line(M::Fsave, "FSAVE m108", x87::fenv),
+    line(M::Frstor, "FRSTOR m108", x87::fenv),
 ];
 
 fn index() -> &'static [Option<u16>] {
@@ -270,6 +387,12 @@ fn index() -> &'static [Option<u16>] {
 pub fn line_of(insn: &Instruction) -> Option<&'static Line> {
     let i = index().get(insn.mnemonic() as usize).copied().flatten()?;
     Some(&TABLE[i as usize])
+}
+
+/// Whether `insn` is an x87 instruction (its line's syntax is an F...
+/// mnemonic): it calls the x87 helper, which may raise #MF.
+pub fn is_x87(insn: &Instruction) -> bool {
+    line_of(insn).is_some_and(|l| l.syntax.starts_with('F'))
 }
 
 /// The handler of `insn`, if this CPU has the instruction.

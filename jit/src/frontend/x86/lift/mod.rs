@@ -21,6 +21,7 @@ pub mod muldiv;
 pub mod shift;
 pub mod string;
 pub mod system;
+pub mod x87;
 
 use super::{reg_slot, seg_base_slot, slots, table};
 use crate::ir::{Builder, Cmp, Endian, MemAccess, Terminal, Type, Value};
@@ -35,6 +36,8 @@ pub enum Fault {
     /// General protection, decided at translation (a privileged
     /// instruction at CPL > 0): the error code.
     Gp(u32),
+    /// Device not available (an x87 instruction with CR0.EM or TS).
+    Nm,
 }
 
 /// A handler's result.
@@ -90,6 +93,8 @@ pub struct Cx<'a> {
     /// The instruction stored to memory or wrote a port: a device may
     /// want the run loop.
     pub stores: bool,
+    /// The instruction's first four bytes.
+    pub raw: u32,
     /// The memory operand's linear address, once computed.
     ea: Option<Value>,
 }
@@ -125,6 +130,7 @@ pub fn lift(
         live,
         end: End::Continue,
         stores: false,
+        raw,
         ea: None,
     };
     match handler(&mut cx) {
@@ -133,11 +139,15 @@ pub fn lift(
             cx.b.truncate(start);
             return Some(ud_trap(raw));
         }
-        Err(Fault::Gp(code)) => {
+        Err(f @ (Fault::Gp(_) | Fault::Nm)) => {
             cx.b.truncate(start);
+            let (vector, code) = match f {
+                Fault::Gp(code) => (lockstep_runtime::x86::vector::GP, code),
+                _ => (lockstep_runtime::x86::vector::NM, 0),
+            };
             return Some(Terminal::Trap {
                 code: trap::FAULT,
-                arg: u32::from(lockstep_runtime::x86::vector::GP) | code << 8,
+                arg: u32::from(vector) | code << 8,
                 credited: false,
                 when: None,
             });
