@@ -173,3 +173,12 @@ fn x87_arithmetic_exceptions_and_environment_match_qemu() {
         );
     }
 }
+
+#[test]
+fn unassigned_physical_memory_reads_zero_as_on_qemu() {
+    let r = run("openbus");
+    assert_eq!(
+        r.uart,
+        "read 00000000 byte 00000000 after write 00000000\r\n"
+    );
+}

@@ -109,6 +109,9 @@ pub struct Bus {
     dirty_code: Vec<u64>,
     /// Wrapping sum of every RAM page's `page_hash`.
     ram_sum: u64,
+    /// Accesses where nothing answers read as zero and write nowhere (a
+    /// PC), instead of being external aborts (ARM).
+    unassigned_open: bool,
 }
 
 /// A region could not be added.
@@ -227,6 +230,19 @@ impl Bus {
         if let Some((m, off)) = self.pio_region(port) {
             m.device.write(ctx, off, size, value);
         }
+    }
+
+    /// Makes accesses to addresses nothing answers at read as zero and
+    /// ignore writes, as on a PC (whose bus completes them; QEMU reads
+    /// zero), instead of raising an external abort.
+    pub fn set_unassigned_open(&mut self, open: bool) {
+        self.unassigned_open = open;
+    }
+
+    /// Whether unassigned accesses complete (see
+    /// [`Bus::set_unassigned_open`]).
+    pub fn unassigned_is_open(&self) -> bool {
+        self.unassigned_open
     }
 
     /// Finds what lives at `paddr`.

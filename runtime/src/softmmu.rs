@@ -416,6 +416,7 @@ pub fn slow_read<A: Translate>(
             let ctx = env.io_ctx();
             Ok(bus.mmio_read(&ctx, region, offset, op.size))
         }
+        Target::Unmapped if bus.unassigned_is_open() => Ok(0),
         Target::Unmapped => Err(GuestFault {
             kind: FaultKind::External,
             access: Access::Read,
@@ -442,7 +443,8 @@ pub fn slow_write<A: Translate>(
         for page_addr in [vaddr, second] {
             let t = A::translate(env, page_addr, Access::Write, op.mmu_idx as usize)?;
             // SAFETY: the run loop owns the bus while guest code runs.
-            if unsafe { env.bus() }.resolve(t.paddr) == Target::Unmapped {
+            let bus = unsafe { env.bus() };
+            if bus.resolve(t.paddr) == Target::Unmapped && !bus.unassigned_is_open() {
                 return Err(GuestFault {
                     kind: FaultKind::External,
                     access: Access::Write,
@@ -485,6 +487,7 @@ pub fn slow_write<A: Translate>(
             env.exit_request = 1;
             Ok(())
         }
+        Target::Unmapped if bus.unassigned_is_open() => Ok(()),
         Target::Unmapped => Err(GuestFault {
             kind: FaultKind::External,
             access: Access::Write,

@@ -532,6 +532,65 @@ pub fn load_ldt(env: &mut Env, selector: u32) -> XResult<()> {
     Ok(())
 }
 
+/// What LAR, LSL, VERR and VERW check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// VERR: readable at this privilege.
+    Read,
+    /// VERW: writable at this privilege.
+    Write,
+    /// LAR: the access rights.
+    AccessRights,
+    /// LSL: the limit.
+    Limit,
+}
+
+/// LAR, LSL, VERR, VERW of `selector` at the current privilege: `None`
+/// (ZF cleared) when the selector is null, beyond its table, of a type
+/// the instruction does not accept, or too privileged; else the value
+/// (access rights or limit; 0 for the VER forms). They never fault on
+/// the selector (a descriptor table read may still page-fault).
+pub fn verify(env: &mut Env, kind: Verify, selector: u32) -> XResult<Option<u32>> {
+    let selector = selector & 0xffff;
+    if selector & !3 == 0 {
+        return Ok(None);
+    }
+    let cpu = &env.arch;
+    let (_, limit) = if selector & 4 != 0 {
+        (cpu.ldtr.base, cpu.ldtr.limit)
+    } else {
+        (cpu.gdt_base, cpu.gdt_limit)
+    };
+    if (selector & 4 != 0 && cpu.ldtr.selector & !3 == 0) || (selector & !7) + 7 > limit {
+        return Ok(None);
+    }
+    let cpl = cpu.cpl();
+    let d = read_descriptor(env, selector)?;
+    let privileged = d.dpl() < cpl.max(selector & 3);
+    let conforming_code = d.is_code() && d.hi & desc::DC != 0;
+    let ok_type = if d.is_segment() {
+        match kind {
+            Verify::Read => !d.is_code() || d.hi & desc::RW != 0,
+            Verify::Write => !d.is_code() && d.hi & desc::RW != 0,
+            _ => true,
+        }
+    } else {
+        match kind {
+            Verify::AccessRights => matches!(d.system_type(), 1..=5 | 9 | 0xb | 0xc),
+            Verify::Limit => matches!(d.system_type(), 1..=3 | 9 | 0xb),
+            _ => false,
+        }
+    };
+    if !ok_type || (privileged && !conforming_code) {
+        return Ok(None);
+    }
+    Ok(Some(match kind {
+        Verify::AccessRights => d.hi & 0x00f0_ff00,
+        Verify::Limit => d.segment(selector).limit,
+        _ => 0,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,31 +2,35 @@
 //! it grows, Linux).
 //!
 //! RAM from physical address 0; the 8259A pair (ports 0x20, 0xa0, ELCR
-//! 0x4d0) and the 8254 PIT (0x40-0x43, IRQ 0) with port 0x61; a 16550A
-//! UART at I/O ports 0x3f8-0x3ff (COM1, IRQ 4); QEMU's isa-debug-exit
-//! device at port 0xf4 (a write of `v` ends the run with status
-//! `2v + 1`), always present; every other port reads as all ones and
-//! ignores writes.
+//! 0x4d0) and the 8254 PIT (0x40-0x43, IRQ 0) with port 0x61; the
+//! MC146818 RTC (0x70-0x71, IRQ 8); the 8042 (0x60, 0x64, IRQ 1) with
+//! its reset line, and the reset ports 0x92 and 0xcf9; a 16550A UART at
+//! I/O ports 0x3f8-0x3ff (COM1, IRQ 4); QEMU's isa-debug-exit device at
+//! port 0xf4 (a write of `v` ends the run with status `2v + 1`), always
+//! present; every other port reads as all ones and ignores writes, and
+//! physical memory nothing claims reads as zero (as on QEMU).
 //!
 //! A multiboot ELF image is loaded and entered as QEMU's `-kernel` does
-//! (see [`crate::loader::multiboot`]): protected mode, flat segments,
-//! paging and interrupts off.
+//! (see [`crate::loader::multiboot`]); a bzImage with Linux's 32-bit
+//! boot protocol ([`crate::loader::bzimage`]). Both enter in protected
+//! mode with flat segments, paging and interrupts off.
 //!
-//! Not yet here (docs/status.md): the CMOS RTC, the i8042, PCI and
-//! virtio, and the Linux boot protocol.
+//! Not yet here (docs/status.md): PCI and virtio, ACPI (power-off).
 
 use super::core::{Board, BoardCtx, Core, Firmware};
 use super::{BoardInfo, MachineConfig};
-use crate::loader::multiboot;
+use crate::loader::{bzimage, multiboot};
 use lockstep_devices::debug_exit::DebugExit;
+use lockstep_devices::i8042::{I8042Port, ResetPort, ResetPorts, I8042};
 use lockstep_devices::i8254::{Pit, PitPort};
 use lockstep_devices::i8259::{PicPair, PicPort, PortKind};
+use lockstep_devices::mc146818::Rtc;
 use lockstep_devices::uart16550::Uart16550;
 use lockstep_runtime::x86::exception::Source;
 use lockstep_runtime::x86::seg::Exc;
 use lockstep_runtime::x86::{eflags, X86Cpu};
 use lockstep_runtime::{Bus, IrqLine, IrqLines, RunLoop, Trap};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -71,10 +75,13 @@ pub struct PcBoard {
     pic: Rc<RefCell<PicPair>>,
     pit: Rc<RefCell<Pit>>,
     pit_irq: IrqLine,
+    rtc: Rc<RefCell<Rtc>>,
     uart: Rc<RefCell<Uart16550>>,
     exit: DebugExit,
     /// Delivering an interrupt triple-faulted: the machine resets.
     triple_fault: bool,
+    /// A device pulsed the reset line (8042, port 0x92, 0xcf9).
+    reset: Rc<Cell<bool>>,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -96,6 +103,9 @@ impl Board for PcBoard {
             anyhow::bail!("pc needs at least 2 MiB of RAM (-m)");
         }
         bus.add_ram(0, cfg.memory)?;
+        // A PC's bus completes accesses nothing claims: reads give zero
+        // (as on QEMU), writes go nowhere.
+        bus.set_unassigned_open(true);
         let lines = IrqLines::new(16);
         let pic = PicPair::new_shared(Rc::clone(&lines));
         for (base, kind) in [
@@ -115,39 +125,70 @@ impl Board for PcBoard {
         bus.add_pio(COM1, 8, Box::new(Rc::clone(&uart)))?;
         let exit = DebugExit::new();
         bus.add_pio(DEBUG_EXIT, 4, Box::new(exit.clone()))?;
+        // The RTC's time of day is the one host clock read of a run: an
+        // outside input, through the replay door.
+        let unix_ns = ctx.clock_read()?;
+        let rtc = Rtc::new_shared(unix_ns / 1_000_000_000, lines.line(8));
+        bus.add_pio(0x70, 2, Box::new(Rc::clone(&rtc)))?;
+        let reset = Rc::new(Cell::new(false));
+        let kbd = Rc::new(RefCell::new(I8042::new(lines.line(1), Rc::clone(&reset))));
+        bus.add_pio(0x60, 1, Box::new(I8042Port(Rc::clone(&kbd), false)))?;
+        bus.add_pio(0x64, 1, Box::new(I8042Port(kbd, true)))?;
+        let ports = Rc::new(RefCell::new(ResetPorts::new(Rc::clone(&reset))));
+        bus.add_pio(0x92, 1, Box::new(ResetPort(Rc::clone(&ports), false)))?;
+        bus.add_pio(0xcf9, 1, Box::new(ResetPort(ports, true)))?;
         Ok(PcBoard {
             pic,
             pit,
             pit_irq: lines.line(PIT_IRQ),
+            rtc,
             uart,
             exit,
             triple_fault: false,
+            reset,
         })
     }
 
     fn boot(&self, cfg: &MachineConfig, bus: &mut Bus) -> anyhow::Result<X86Cpu> {
         let kernel = read_file(&cfg.kernel, "kernel")?;
+        let name = cfg.kernel.display().to_string();
+        if cfg.dtb.is_some() {
+            anyhow::bail!("{name}: -dtb is for ARM boards; pc has no device tree");
+        }
+        let mut cpu = X86Cpu::new();
+        if bzimage::is_bzimage(&kernel) {
+            let initrd = match &cfg.initrd {
+                Some(p) => Some(read_file(p, "initrd")?),
+                None => None,
+            };
+            let cmdline = cfg.append.clone().unwrap_or_default();
+            let booted =
+                bzimage::load(&name, &kernel, initrd.as_deref(), &cmdline, bus, cfg.memory)?;
+            cpu.eip = booted.entry;
+            cpu.regs[6] = booted.boot_params;
+            // __BOOT_CS and __BOOT_DS of the loader's GDT.
+            for (i, s) in cpu.seg.iter_mut().enumerate() {
+                s.selector = if i == lockstep_runtime::x86::sreg::CS {
+                    0x10
+                } else {
+                    0x18
+                };
+            }
+            cpu.gdt_base = bzimage::GDT;
+            cpu.gdt_limit = 31;
+            cpu.idt_limit = 0;
+            return Ok(cpu);
+        }
         if multiboot::find_header(&kernel).is_none() {
             anyhow::bail!(
-                "{}: pc boots multiboot ELF images (a multiboot header in the first 8 KiB); the Linux boot protocol is not supported yet",
-                cfg.kernel.display()
+                "{name}: pc boots multiboot ELF images (a multiboot header in the first 8 KiB) and Linux bzImages"
             );
         }
-        if cfg.initrd.is_some() || cfg.dtb.is_some() {
-            anyhow::bail!(
-                "{}: a multiboot image is booted bare-metal; -initrd and -dtb are not used",
-                cfg.kernel.display()
-            );
+        if cfg.initrd.is_some() {
+            anyhow::bail!("{name}: a multiboot image is booted bare-metal; -initrd is not used");
         }
         let cmdline = cfg.append.clone().unwrap_or_default();
-        let booted = multiboot::load(
-            &cfg.kernel.display().to_string(),
-            &kernel,
-            bus,
-            cfg.memory,
-            &cmdline,
-        )?;
-        let mut cpu = X86Cpu::new();
+        let booted = multiboot::load(&name, &kernel, bus, cfg.memory, &cmdline)?;
         cpu.eip = booted.entry;
         cpu.regs[0] = multiboot::BOOT_MAGIC;
         cpu.regs[3] = booted.info;
@@ -166,10 +207,14 @@ impl Board for PcBoard {
             self.pit_irq.raise();
         }
         self.pit_irq.set(pit.out0(now));
+        self.rtc.borrow_mut().update(now);
     }
 
     fn next_deadline_ns(&self, run: &RunLoop<X86Cpu>) -> Option<u64> {
-        self.pit.borrow().next_edge_ns(run.now_ns())
+        let now = run.now_ns();
+        let pit = self.pit.borrow().next_edge_ns(now);
+        let rtc = self.rtc.borrow().next_deadline_ns(now);
+        [pit, rtc].into_iter().flatten().min()
     }
 
     /// INTR from the master PIC, taken when IF is set and no interrupt
@@ -212,7 +257,7 @@ impl Board for PcBoard {
     }
 
     fn power_request(&mut self) -> Option<Firmware> {
-        if std::mem::take(&mut self.triple_fault) {
+        if std::mem::take(&mut self.triple_fault) || self.reset.replace(false) {
             return Some(Firmware::Reset);
         }
         self.exit.status().map(Firmware::Exit)

@@ -269,6 +269,26 @@ unsafe extern "C" fn write_cr(e: *mut u8, n: u64, v: u64, _: u64, _: u64) -> u64
 }
 
 helper!(
+    /// LAR (`kind` 2), LSL (3), VERR (0), VERW (1) of `selector`: bit 32
+    /// set for ZF, the value in the low 32 bits.
+    VERIFY, "verify", verify, true
+);
+unsafe extern "C" fn verify(e: *mut u8, kind: u64, sel: u64, _: u64, _: u64) -> u64 {
+    let env = unsafe { env(e) };
+    let k = match kind {
+        0 => seg::Verify::Read,
+        1 => seg::Verify::Write,
+        2 => seg::Verify::AccessRights,
+        _ => seg::Verify::Limit,
+    };
+    match seg::verify(env, k, sel as u32) {
+        Ok(Some(v)) => 1 << 32 | u64::from(v),
+        Ok(None) => 0,
+        Err(x) => raise(env, x),
+    }
+}
+
+helper!(
     /// INVLPG: `(linear address)`.
     INVLPG, "invlpg", invlpg, false
 );
@@ -350,6 +370,9 @@ unsafe extern "C" fn rdtsc(e: *mut u8, _: u64, _: u64, _: u64, _: u64) -> u64 {
 
 /// IA32_TIME_STAMP_COUNTER.
 const MSR_TSC: u32 = 0x10;
+/// IA32_BIOS_SIGN_ID: the microcode revision (none: reads 0, writes are
+/// the microcode-update handshake and change nothing).
+const MSR_BIOS_SIGN_ID: u32 = 0x8b;
 
 helper!(
     /// RDMSR: ECX selects; EDX:EAX out. Unknown MSRs raise #GP(0).
@@ -359,6 +382,7 @@ unsafe extern "C" fn rdmsr(e: *mut u8, _: u64, _: u64, _: u64, _: u64) -> u64 {
     let env = unsafe { env(e) };
     let v = match env.arch.regs[1] {
         MSR_TSC => env.now_ns().wrapping_add(env.arch.msr.tsc_offset),
+        MSR_BIOS_SIGN_ID => 0,
         _ => return raise(env, Exc::gp(0)),
     };
     env.arch.regs[0] = v as u32;
@@ -375,6 +399,7 @@ unsafe extern "C" fn wrmsr(e: *mut u8, _: u64, _: u64, _: u64, _: u64) -> u64 {
     let v = u64::from(env.arch.regs[2]) << 32 | u64::from(env.arch.regs[0]);
     match env.arch.regs[1] {
         MSR_TSC => env.arch.msr.tsc_offset = v.wrapping_sub(env.now_ns()),
+        MSR_BIOS_SIGN_ID => {}
         _ => return raise(env, Exc::gp(0)),
     }
     0

@@ -556,3 +556,36 @@ pub fn wbinvd(cx: &mut Cx) -> LResult {
 pub fn ud(_cx: &mut Cx) -> LResult {
     Err(Fault::Ud)
 }
+
+/// LAR, LSL (r, r/m16) and VERR, VERW (r/m16): ZF says whether the
+/// selector passed; LAR and LSL write the result only then.
+pub fn verify(cx: &mut Cx) -> LResult {
+    let m = cx.insn.mnemonic();
+    let kind: u64 = match m {
+        Mnemonic::Verr => 0,
+        Mnemonic::Verw => 1,
+        Mnemonic::Lar => 2,
+        _ => 3,
+    };
+    let src = if kind >= 2 { 1 } else { 0 };
+    let sel = cx.read_as(src, Type::I16);
+    let sel = cx.b.zext(sel, Type::I64);
+    let k = cx.b.iconst(Type::I64, kind);
+    let out = cx.b.call(helpers::VERIFY, &[k, sel]);
+    let s32 = cx.b.iconst(Type::I64, 32);
+    let ok = cx.b.lshr(out, s32);
+    let ok = cx.b.zext(ok, Type::I32);
+    if kind >= 2 {
+        let ty = cx.op_ty(0);
+        let old = cx.read(0);
+        let v = cx.b.zext(out, ty);
+        let c = cx.b.zext(ok, Type::I8);
+        let r = cx.b.select(c, v, old);
+        cx.write(0, r);
+    }
+    // zres = !ZF.
+    let one = cx.b.c32(1);
+    let nz = cx.b.xor(ok, one);
+    cx.b.set(slots::ZRES, nz);
+    Ok(())
+}
