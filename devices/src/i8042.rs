@@ -86,11 +86,7 @@ impl I8042 {
             0xd1 => self.pending = Pending::OutputPort,
             0xd2 => self.pending = Pending::KeyboardBuffer,
             // Pulse output lines: bit 0 clear pulses the reset line.
-            0xf0..=0xff => {
-                if c & 1 == 0 {
-                    self.reset.set(true);
-                }
-            }
+            0xf0..=0xff if c & 1 == 0 => self.reset.set(true),
             _ => {}
         }
     }

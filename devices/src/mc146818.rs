@@ -85,7 +85,7 @@ pub struct Rtc {
 }
 
 fn bcd(v: u32) -> u8 {
-    ((v / 10) << 4 | v % 10) as u8
+    (((v / 10) << 4) | (v % 10)) as u8
 }
 
 fn from_bcd(v: u8) -> u32 {
