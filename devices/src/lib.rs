@@ -1,6 +1,7 @@
 //! Lockstep's device models, one file each, behind the runtime's
 //! [`lockstep_runtime::MmioDevice`] trait.
 //!
+//! - [`acpi_pm`]: the PC's ACPI power-management registers and tables.
 //! - [`debug_exit`]: QEMU's isa-debug-exit port (bare-metal tests' exit status).
 //! - [`i8042`]: the PC's keyboard controller (probe, reset line) and
 //!   reset ports 0x92 and 0xCF9.
@@ -20,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acpi_pm;
 pub mod debug_exit;
 pub mod gic;
 pub mod i8042;

@@ -48,7 +48,8 @@ const E820_RAM: u32 = 1;
 const E820_RESERVED: u32 = 2;
 
 /// Loads `kernel` (named `path`), `initrd` and `cmdline` for a machine
-/// with `memory` bytes of RAM at 0.
+/// with `memory` bytes of RAM at 0 (and ACPI tables whose RSDP is at
+/// `rsdp`, if any, which `boot_params` then names).
 pub fn load(
     path: &str,
     kernel: &[u8],
@@ -56,6 +57,7 @@ pub fn load(
     cmdline: &str,
     bus: &mut Bus,
     memory: u64,
+    rsdp: Option<u32>,
 ) -> Result<Booted, BzImageError> {
     let err = |why: String| BzImageError {
         path: path.to_string(),
@@ -160,7 +162,7 @@ pub fn load(
     let regions: [(u64, u64, u32); 4] = [
         (0, 0x9_fc00, E820_RAM),
         (0x9_fc00, 0x400, E820_RESERVED),
-        (0xf_0000, 0x1_0000, E820_RESERVED),
+        (0xe_0000, 0x2_0000, E820_RESERVED),
         (0x10_0000, memory - 0x10_0000, E820_RAM),
     ];
     for (i, (addr, size, kind)) in regions.iter().enumerate() {
@@ -170,6 +172,9 @@ pub fn load(
         params[o + 16..o + 20].copy_from_slice(&kind.to_le_bytes());
     }
     params[0x1e8] = regions.len() as u8;
+    if let Some(rsdp) = rsdp {
+        params[0x70..0x78].copy_from_slice(&u64::from(rsdp).to_le_bytes());
+    }
     put(u64::from(BOOT_PARAMS), &params)?;
     // GDT: null, null, __BOOT_CS (0x10) flat code, __BOOT_DS (0x18) flat
     // data.
@@ -191,16 +196,16 @@ mod tests {
         let mut bus = Bus::new();
         bus.add_ram(0, 64 << 20).unwrap();
         let mut k = vec![0u8; 0x1000];
-        let e = load("k", &k, None, "", &mut bus, 64 << 20).unwrap_err();
+        let e = load("k", &k, None, "", &mut bus, 64 << 20, None).unwrap_err();
         assert!(e.to_string().contains("not a bzImage"), "{e}");
         k[0x202..0x206].copy_from_slice(b"HdrS");
-        let e = load("k", &k, None, "", &mut bus, 64 << 20).unwrap_err();
+        let e = load("k", &k, None, "", &mut bus, 64 << 20, None).unwrap_err();
         assert!(e.to_string().contains("0xaa55"), "{e}");
         k[0x1fe..0x200].copy_from_slice(&0xaa55u16.to_le_bytes());
         k[0x206..0x208].copy_from_slice(&0x020fu16.to_le_bytes());
         k[0x211] = 1;
         k[0x1f1] = 200;
-        let e = load("k", &k, None, "", &mut bus, 64 << 20).unwrap_err();
+        let e = load("k", &k, None, "", &mut bus, 64 << 20, None).unwrap_err();
         assert!(e.to_string().contains("setup sectors"), "{e}");
     }
 }

@@ -15,11 +15,15 @@
 //! boot protocol ([`crate::loader::bzimage`]). Both enter in protected
 //! mode with flat segments, paging and interrupts off.
 //!
-//! Not yet here (docs/status.md): PCI and virtio, ACPI (power-off).
+//! ACPI tables (RSDP in the BIOS area, FADT, a DSDT with `\_S5`) and the
+//! PM registers at 0x600 let an OS power the machine off.
+//!
+//! Not yet here (docs/status.md): PCI and virtio.
 
 use super::core::{Board, BoardCtx, Core, Firmware};
 use super::{BoardInfo, MachineConfig};
 use crate::loader::{bzimage, multiboot};
+use lockstep_devices::acpi_pm::{self, AcpiPm};
 use lockstep_devices::debug_exit::DebugExit;
 use lockstep_devices::i8042::{I8042Port, ResetPort, ResetPorts, I8042};
 use lockstep_devices::i8254::{Pit, PitPort};
@@ -82,6 +86,8 @@ pub struct PcBoard {
     triple_fault: bool,
     /// A device pulsed the reset line (8042, port 0x92, 0xcf9).
     reset: Rc<Cell<bool>>,
+    /// The guest entered ACPI S5.
+    power_off: Rc<Cell<bool>>,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -137,6 +143,12 @@ impl Board for PcBoard {
         let ports = Rc::new(RefCell::new(ResetPorts::new(Rc::clone(&reset))));
         bus.add_pio(0x92, 1, Box::new(ResetPort(Rc::clone(&ports), false)))?;
         bus.add_pio(0xcf9, 1, Box::new(ResetPort(ports, true)))?;
+        let power_off = Rc::new(Cell::new(false));
+        bus.add_pio(
+            acpi_pm::tables::PM_BASE,
+            12,
+            Box::new(AcpiPm::new(Rc::clone(&power_off))),
+        )?;
         Ok(PcBoard {
             pic,
             pit,
@@ -146,6 +158,7 @@ impl Board for PcBoard {
             exit,
             triple_fault: false,
             reset,
+            power_off,
         })
     }
 
@@ -156,14 +169,27 @@ impl Board for PcBoard {
             anyhow::bail!("{name}: -dtb is for ARM boards; pc has no device tree");
         }
         let mut cpu = X86Cpu::new();
+        // The ACPI tables, where an OS looks for them (an OS powers off
+        // through them).
+        let (tables, rsdp) = acpi_pm::tables::build();
+        bus.ram_slice_mut(u64::from(rsdp), tables.len() as u64)
+            .expect("the BIOS area is RAM")
+            .copy_from_slice(&tables);
         if bzimage::is_bzimage(&kernel) {
             let initrd = match &cfg.initrd {
                 Some(p) => Some(read_file(p, "initrd")?),
                 None => None,
             };
             let cmdline = cfg.append.clone().unwrap_or_default();
-            let booted =
-                bzimage::load(&name, &kernel, initrd.as_deref(), &cmdline, bus, cfg.memory)?;
+            let booted = bzimage::load(
+                &name,
+                &kernel,
+                initrd.as_deref(),
+                &cmdline,
+                bus,
+                cfg.memory,
+                Some(rsdp),
+            )?;
             cpu.eip = booted.entry;
             cpu.regs[6] = booted.boot_params;
             // __BOOT_CS and __BOOT_DS of the loader's GDT.
@@ -259,6 +285,9 @@ impl Board for PcBoard {
     fn power_request(&mut self) -> Option<Firmware> {
         if std::mem::take(&mut self.triple_fault) || self.reset.replace(false) {
             return Some(Firmware::Reset);
+        }
+        if self.power_off.get() {
+            return Some(Firmware::PowerOff);
         }
         self.exit.status().map(Firmware::Exit)
     }
