@@ -8,7 +8,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: scripts/fetch-guest.sh [--refresh] [--check [--save-logs DIR]]
+Usage: scripts/fetch-guest.sh [--arch arm|i386] [--refresh] [--check [--save-logs DIR]]
 
 Fetches Debian 12's armmp kernel (linux-image-6.1.0-<abi>-armmp:armhf),
 its LPAE build (linux-image-6.1.0-<abi>-armmp-lpae:armhf), busybox-static:armhf (Thumb-2 and VFP code, as Debian's armhf userland is)
@@ -27,6 +27,13 @@ On success it prints one key=path line per file on stdout:
 Progress and errors go to stderr. A run that finds everything already built
 (checked against a stamp file) uses no network and returns at once.
 
+With --arch i386 it fetches Debian 12's 686 kernel
+(linux-image-6.1.0-<abi>-686:i386, a bzImage for the pc machine) and
+busybox-static:i386 instead, and builds in .../guest/i386/:
+  vmlinuz, initrd.gz, config, manifest.txt (printed as kernel=, initrd=,
+  config=, manifest=); the initramfs holds no modules (the pc machine has
+  no virtio devices yet).
+
 The initramfs /init looks at the kernel command line:
   (default)        prints LOCKSTEP-BOOT-OK, then powers off
   lockstep.virtio  first loads virtio_mmio, virtio_blk, virtio-rng; prints
@@ -36,6 +43,7 @@ The initramfs /init looks at the kernel command line:
                    marker; powers off when the shell exits
 
 Options:
+  --arch A         the guest architecture: arm (default) or i386
   --refresh        run apt-get update, pick the newest kernel again and
                    rebuild, even if the cache is complete
   --check          afterwards boot the images on qemu-system-arm (installed
@@ -68,9 +76,16 @@ die() { echo "fetch-guest: error: $*" >&2; exit 1; }
 refresh=0
 check=0
 log_dir=""
+arch=arm
 while [ $# -gt 0 ]; do
     case "$1" in
         --refresh) refresh=1 ;;
+        --arch)
+            [ $# -ge 2 ] || die "--arch needs arm or i386"
+            arch="$2"
+            shift
+            ;;
+        --arch=*) arch="${1#--arch=}" ;;
         --check) check=1 ;;
         --save-logs)
             [ $# -ge 2 ] || die "--save-logs needs a directory"
@@ -83,6 +98,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+case "$arch" in
+    arm | i386) ;;
+    *) die "--arch: '$arch' is not arm or i386" ;;
+esac
+[ "$arch" = arm ] || [ "$check" -eq 0 ] || die "--check boots the ARM images only"
 if [ -n "$log_dir" ]; then
     [ -d "$log_dir" ] || die "--save-logs: $log_dir is not a directory"
     log_dir="$(cd "$log_dir" && pwd)"
@@ -94,10 +114,11 @@ helper="$script_dir/initramfs.py"
 
 home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 cache_root="${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$home/.cache}/lockstep}"
-out="$cache_root/guest/arm"
+out="$cache_root/guest/$arch"
 stamp="$out/stamp"
 busybox_pkg="busybox-static:armhf"
 busybox_el_pkg="busybox-static:armel"
+[ "$arch" = arm ] || busybox_pkg="busybox-static:i386"
 kernel_req="${LOCKSTEP_KERNEL_PKG:-auto}"
 lpae_req="${LOCKSTEP_KERNEL_LPAE_PKG:-auto}"
 qemu_timeout="${LOCKSTEP_QEMU_TIMEOUT:-180}"
@@ -110,14 +131,18 @@ busyboxel_ver="" busyboxel_sha="" busyboxel_deb=""
 
 # Outputs and the stdout lines naming them.
 outputs=(vmlinuz vmlinuz-lpae initrd.gz initrd-armel.gz config manifest.txt)
+[ "$arch" = arm ] || outputs=(vmlinuz initrd.gz config manifest.txt)
 print_paths() {
     echo "kernel=$out/vmlinuz"
-    echo "kernel_lpae=$out/vmlinuz-lpae"
+    [ "$arch" = i386 ] || echo "kernel_lpae=$out/vmlinuz-lpae"
     echo "initrd=$out/initrd.gz"
-    echo "initrd_armel=$out/initrd-armel.gz"
+    [ "$arch" = i386 ] || echo "initrd_armel=$out/initrd-armel.gz"
     echo "config=$out/config"
     echo "manifest=$out/manifest.txt"
 }
+# What the cache was built for.
+request="$kernel_req $lpae_req $busybox_pkg $busybox_el_pkg"
+[ "$arch" = arm ] || request="i386 $kernel_req $busybox_pkg"
 
 # What the build depends on besides the packages: this script and its
 # helper. A change to either rebuilds the images.
@@ -128,7 +153,7 @@ recipe="$(cat "${BASH_SOURCE[0]}" "$helper" | sha256sum | cut -d' ' -f1)"
 cache_ok() {
     [ -f "$stamp" ] || return 1
     grep -qxF "recipe=$recipe" "$stamp" || return 1
-    grep -qxF "request=$kernel_req $lpae_req $busybox_pkg $busybox_el_pkg" "$stamp" || return 1
+    grep -qxF "request=$request" "$stamp" || return 1
     local f want have
     for f in "${outputs[@]}"; do
         [ -f "$out/$f" ] || return 1
@@ -189,6 +214,20 @@ record_field() {
     ' <<<"$1"
 }
 
+resolve_kernel_i386() {
+    if [ "$kernel_req" != auto ]; then
+        kernel_pkg="$kernel_req"
+        case "$kernel_pkg" in *:*) ;; *) kernel_pkg="$kernel_pkg:i386" ;; esac
+        return 0
+    fi
+    local dep
+    dep="$(record_field "$(pkg_records linux-image-686:i386)" linux-image-686 Depends)"
+    [ -n "$dep" ] || return 1
+    kernel_pkg="$(grep -oE 'linux-image-[0-9][^ ,()]*-686' <<<"$dep" | head -n1)"
+    [ -n "$kernel_pkg" ] || die "cannot find the kernel package in linux-image-686:i386's Depends: $dep"
+    kernel_pkg="$kernel_pkg:i386"
+}
+
 resolve_kernel() {
     if [ "$kernel_req" != auto ]; then
         kernel_pkg="$kernel_req"
@@ -235,8 +274,18 @@ resolve_pkg() {
     printf -v "${prefix}_deb" '%s' "$out/debs/$(basename "$file")"
 }
 
-# Resolves both packages; on failure `missing` names what apt does not have.
+# Resolves the packages; on failure `missing` names what apt does not have.
 resolve_all() {
+    if [ "$arch" = i386 ]; then
+        missing="linux-image-686:i386"
+        resolve_kernel_i386 || return 1
+        missing="$kernel_pkg"
+        resolve_pkg kernel "$kernel_pkg" "$(pkg_records "$kernel_pkg")" || return 1
+        missing="$busybox_pkg"
+        resolve_pkg busybox "$busybox_pkg" "$(pkg_records "$busybox_pkg")" || return 1
+        missing=""
+        return 0
+    fi
     local records
     missing="linux-image-armmp:armhf"
     resolve_kernel || return 1
@@ -320,7 +369,7 @@ if has lockstep.virtio; then
 fi
 
 if has lockstep.shell; then
-    # cttyhack opens the real console device (ttyAMA0) so the shell gets a
+    # cttyhack opens the real console device (ttyAMA0, ttyS0) so the shell gets a
     # controlling terminal and job control works.
     setsid cttyhack sh
 else
@@ -369,6 +418,61 @@ make_initrd() {
         done
     } >"$list"
     python3 "$helper" cpio "$list" "$dest" || die "writing the initramfs from $list failed"
+}
+
+# The i386 images: the bzImage, an initramfs without modules, the config.
+build_i386() {
+    local work kdir kver
+    work="$(mktemp -d "$out/build.XXXXXX")" || die "cannot create a build directory in $out"
+    tmpdirs+=("$work")
+    kdir="$work/kernel"
+    log "unpacking $(basename "$kernel_deb")"
+    dpkg-deb --fsys-tarfile "$kernel_deb" | tar -x -C "$(mkdir -p "$kdir" && echo "$kdir")" ./boot ||
+        die "extracting boot/ from $kernel_deb failed"
+    local images=("$kdir"/boot/vmlinuz-*)
+    if [ ! -f "${images[0]}" ] || [ ${#images[@]} -ne 1 ]; then
+        die "$kernel_deb: expected one boot/vmlinuz-* in the package"
+    fi
+    kver="${images[0]##*/vmlinuz-}"
+    [ -f "$kdir/boot/config-$kver" ] || die "$kernel_deb: no boot/config-$kver"
+    log "kernel release $kver"
+    local root="$work/root"
+    mkdir -p "$root/modules"
+    : >"$root/modules/lockstep.order"
+    write_init "$root/init"
+    make_initrd "$busybox_deb" "$busybox_pkg" "$work/initrd.gz"
+    cp "${images[0]}" "$work/vmlinuz"
+    cp "$kdir/boot/config-$kver" "$work/config"
+    local f
+    {
+        echo "# Lockstep i386 guest images, built by scripts/fetch-guest.sh --arch i386"
+        echo "package $kernel_pkg $kernel_ver $(basename "$kernel_deb") sha256=$kernel_sha"
+        echo "package $busybox_pkg $busybox_ver $(basename "$busybox_deb") sha256=$busybox_sha"
+        echo "kernel-release $kver"
+        for f in vmlinuz initrd.gz config; do
+            echo "file $f sha256=$(sha256sum "$work/$f" | cut -d' ' -f1) size=$(stat -c %s "$work/$f")"
+        done
+    } >"$work/manifest.txt"
+    rm -f "$stamp"
+    for f in "${outputs[@]}"; do
+        mv -f "$work/$f" "$out/$f"
+    done
+    {
+        echo "recipe=$recipe"
+        echo "request=$request"
+        echo "kernel=$kernel_pkg $kernel_ver"
+        echo "busybox=$busybox_pkg $busybox_ver"
+        for f in "${outputs[@]}"; do
+            echo "out:$f=$(sha256sum "$out/$f" | cut -d' ' -f1)"
+        done
+    } >"$stamp.tmp"
+    mv -f "$stamp.tmp" "$stamp"
+    for f in "$out"/debs/*.deb; do
+        [ -e "$f" ] || continue
+        [ "$f" = "$kernel_deb" ] || [ "$f" = "$busybox_deb" ] || rm -f "$f"
+    done
+    rm -rf "$work"
+    log "built $out/vmlinuz and $out/initrd.gz ($kernel_pkg $kernel_ver, $busybox_pkg $busybox_ver)"
 }
 
 build() {
@@ -438,7 +542,7 @@ build() {
     done
     {
         echo "recipe=$recipe"
-        echo "request=$kernel_req $lpae_req $busybox_pkg $busybox_el_pkg"
+        echo "request=$request"
         echo "kernel=$kernel_pkg $kernel_ver, $lpae_pkg $lpae_ver"
         echo "busybox=$busybox_pkg $busybox_ver, $busybox_el_pkg $busyboxel_ver"
         for f in "${outputs[@]}"; do
@@ -465,11 +569,12 @@ fetch_and_build() {
     # apt-get update runs only when needed: a new architecture (no package
     # lists for it yet), --refresh, a package apt does not know, or a
     # download that fails.
-    local arch need_update="$refresh"
-    for arch in armhf armel; do
-        if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-            log "dpkg --add-architecture $arch"
-            as_root dpkg --add-architecture "$arch" || die "dpkg --add-architecture $arch failed"
+    local a need_update="$refresh" foreign=(armhf armel)
+    [ "$arch" = arm ] || foreign=(i386)
+    for a in "${foreign[@]}"; do
+        if [ "$(dpkg --print-architecture)" != "$a" ] && ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+            log "dpkg --add-architecture $a"
+            as_root dpkg --add-architecture "$a" || die "dpkg --add-architecture $a failed"
             need_update=1
         fi
     done
@@ -479,6 +584,20 @@ fetch_and_build() {
     if ! resolve_all; then
         apt_update
         resolve_all || die "apt knows no version of $missing (see 'apt-cache policy $missing' and /etc/apt/sources.list)"
+    fi
+    if [ "$arch" = i386 ]; then
+        log "kernel: $kernel_pkg $kernel_ver; busybox: $busybox_pkg $busybox_ver"
+        mkdir -p "$out/debs"
+        if ! fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" ||
+            ! fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha"; then
+            [ "$apt_updated" -eq 0 ] || die "apt-get download failed (see above)"
+            apt_update
+            resolve_all || die "apt knows no version of $missing after apt-get update"
+            fetch_deb kernel "$kernel_pkg" "$kernel_ver" "$kernel_deb" "$kernel_sha" || die "apt-get download $kernel_pkg=$kernel_ver failed"
+            fetch_deb busybox "$busybox_pkg" "$busybox_ver" "$busybox_deb" "$busybox_sha" || die "apt-get download $busybox_pkg=$busybox_ver failed"
+        fi
+        build_i386
+        return
     fi
     log "kernel: $kernel_pkg $kernel_ver ($([ "$kernel_req" = auto ] && echo "what linux-image-armmp:armhf depends on" || echo "LOCKSTEP_KERNEL_PKG"))"
     log "LPAE kernel: $lpae_pkg $lpae_ver"

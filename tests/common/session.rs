@@ -60,14 +60,53 @@ pub fn linux_images_lpae() -> (PathBuf, PathBuf) {
     (i.with_file_name("vmlinuz-lpae"), i)
 }
 
-fn all_linux_images() -> (PathBuf, PathBuf, PathBuf) {
+/// The image cache's directory for `arch` (as scripts/fetch-guest.sh
+/// fills it).
+fn guest_cache(arch: &str) -> PathBuf {
     let cache = std::env::var_os("LOCKSTEP_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("lockstep")))
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/lockstep")
         });
-    let dir = cache.join("guest/arm");
+    cache.join("guest").join(arch)
+}
+
+/// Debian's 686 kernel (a bzImage) and the i386 busybox initramfs, from
+/// `scripts/fetch-guest.sh --arch i386`.
+pub fn linux_images_i386() -> (PathBuf, PathBuf) {
+    let dir = guest_cache("i386");
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.gz"));
+    assert!(
+        k.exists() && i.exists(),
+        "no i386 guest images in {}: run scripts/fetch-guest.sh --arch i386 (scripts/test.sh does)",
+        dir.display()
+    );
+    (k, i)
+}
+
+/// The arguments of a Linux boot on pc with `append` added to the
+/// command line.
+pub fn linux_args_i386(kernel: &Path, initrd: &Path, append: &str) -> Vec<String> {
+    [
+        "-M",
+        "pc",
+        "-m",
+        "256M",
+        "-kernel",
+        kernel.to_str().unwrap(),
+        "-initrd",
+        initrd.to_str().unwrap(),
+        "-append",
+        &format!("console=ttyS0 {append}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn all_linux_images() -> (PathBuf, PathBuf, PathBuf) {
+    let dir = guest_cache("arm");
     let (k, i, e) = (
         dir.join("vmlinuz"),
         dir.join("initrd.gz"),
