@@ -52,7 +52,7 @@ rep_s=$(echo "$rep" | sed -E 's/.* in ([0-9.]+) s.*/\1/')
 matched=$(echo "$rep" | sed -E 's/.*s; (.*) matched/\1/')
 size=$(stat -c %s "$log")
 echo
-echo "Linux boot on $board ($(sed -n 's/^package \(linux-image-[^ ]*\) .*/\1/p' "$manifest"), busybox initramfs), recorded and replayed"
+echo "Linux boot on $board ($(sed -n 's/^package \(linux-image-[^ ]*\) .*/\1/p' "$manifest" | head -n1), busybox initramfs), recorded and replayed"
 printf '  %-28s %s\n' "guest instructions" "$insns"
 printf '  %-28s %s s (%s MIPS)\n' "record wall time" "$rec_s" "$(awk "BEGIN{printf \"%.0f\", $insns/$rec_s/1e6}")"
 printf '  %-28s %s s (%s MIPS)\n' "replay wall time" "$rep_s" "$(awk "BEGIN{printf \"%.0f\", $insns/$rep_s/1e6}")"
