@@ -41,9 +41,13 @@ pub fn qemu_bare_metal(board: &BoardInfo) -> (&'static str, Vec<&'static str>) {
     (bin, args)
 }
 
-/// The board the benchmarks run on.
+/// The board the benchmarks run on (`-M`; set once by [`run`]).
+static BOARD: std::sync::OnceLock<&'static BoardInfo> = std::sync::OnceLock::new();
+
 fn bench_board() -> &'static BoardInfo {
-    crate::machine::lookup(crate::machine::DEFAULT_MACHINE).expect("the default board exists")
+    BOARD.get().copied().unwrap_or_else(|| {
+        crate::machine::lookup(crate::machine::DEFAULT_MACHINE).expect("the default board exists")
+    })
 }
 
 struct Measured {
@@ -265,7 +269,11 @@ fn run_linux(args: &BenchArgs) -> anyhow::Result<()> {
     });
     for p in [&kernel, &initrd] {
         if !p.exists() {
-            bail!("{}: not found (run scripts/fetch-guest.sh)", p.display());
+            bail!(
+                "{}: not found (run scripts/fetch-guest.sh --arch {})",
+                p.display(),
+                bench_board().guest_dir
+            );
         }
     }
     // A fixed time of day: every run boots exactly the same way.
@@ -375,8 +383,17 @@ fn icounts_time(
 
 /// Runs the benchmark and prints the table.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let board = crate::machine::parse_machine(&args.machine).map_err(|e| anyhow::anyhow!(e))?;
+    let _ = BOARD.set(board);
     if args.linux {
         return run_linux(&args);
+    }
+    if board.name != crate::machine::DEFAULT_MACHINE {
+        bail!(
+            "the bare-metal workloads are built for {}; on {} only --linux is measured so far",
+            crate::machine::DEFAULT_MACHINE,
+            board.name
+        );
     }
     let mut workloads = args.workloads.clone();
     if workloads.is_empty() {

@@ -214,6 +214,10 @@ pub struct BenchArgs {
     /// The initrd for --linux.
     #[arg(long)]
     pub initrd: Option<PathBuf>,
+    /// The machine: arm-virt (default) or pc (with --linux: Debian's 686
+    /// kernel from `scripts/fetch-guest.sh --arch i386`).
+    #[arg(short = 'M', long, default_value = crate::machine::DEFAULT_MACHINE)]
+    pub machine: String,
 }
 
 /// Parses a QEMU-style memory size: plain numbers are MiB.
