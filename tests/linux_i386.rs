@@ -137,3 +137,37 @@ fn reboot_resets_through_the_keyboard_controller() {
     assert_eq!(status, Some(0), "{err}\n{text}");
     assert!(text.contains("reboot: Restarting system"), "{text}");
 }
+
+#[test]
+fn too_little_memory_and_a_bad_image_are_clear_errors() {
+    let (k, i) = session::linux_images_i386();
+    let mut args = vec!["run".to_string()];
+    args.extend(session::linux_args_i386(&k, &i, ""));
+    // -m 16M instead of 256M.
+    let m = args.iter().position(|a| a == "256M").unwrap();
+    args[m] = "16M".into();
+    args.push("--no-input".into());
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = session::run(&a);
+    let err = session::stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("MiB of RAM"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // A bzImage cut short after its setup header.
+    let dir = session::scratch("linux-i386-bad");
+    let cut = dir.join("cut.bzImage");
+    let bytes = std::fs::read(&k).unwrap();
+    std::fs::write(&cut, &bytes[..0x800]).unwrap();
+    let o = session::run(&[
+        "run",
+        "-M",
+        "pc",
+        "-kernel",
+        cut.to_str().unwrap(),
+        "--no-input",
+    ]);
+    let err = session::stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cut.bzImage"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
