@@ -149,15 +149,7 @@ fn two_boots_agree_up_to_the_wall_clock_read() {
 /// options) and waits for its first prompt.
 fn record_shell(log: &std::path::Path, extra: &[&str]) -> Session {
     let (k, i) = session::linux_images();
-    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
-        .map(String::from)
-        .to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(session::linux_args(&k, &i, "lockstep.shell"));
-    let mut s = Session::start(&args);
-    s.expect("built-in shell", T);
-    s.expect("# ", T);
-    s
+    session::record_shell(log, extra, session::linux_args(&k, &i, "lockstep.shell"), T)
 }
 
 #[test]

@@ -84,15 +84,12 @@ fn boots_identically_under_the_interpreter_the_jit_and_tiered() {
 /// Starts recording a boot into the shell.
 fn record_shell(log: &std::path::Path, extra: &[&str]) -> Session {
     let (k, i) = session::linux_images_i386();
-    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
-        .map(String::from)
-        .to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(session::linux_args_i386(&k, &i, "lockstep.shell"));
-    let mut s = Session::start(&args);
-    s.expect("built-in shell", T);
-    s.expect("# ", T);
-    s
+    session::record_shell(
+        log,
+        extra,
+        session::linux_args_i386(&k, &i, "lockstep.shell"),
+        T,
+    )
 }
 
 #[test]

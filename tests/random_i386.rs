@@ -33,23 +33,7 @@ fn first_difference(a: &str, b: &str) -> String {
     const NAMES: [&str; 9] = [
         "eax", "ecx", "edx", "ebx", "ebp", "esi", "edi", "eflags", "checksum",
     ];
-    for (seg, (x, y)) in a.lines().zip(b.lines()).enumerate() {
-        if x != y {
-            let fields: Vec<String> = x
-                .split_whitespace()
-                .zip(y.split_whitespace())
-                .enumerate()
-                .filter(|(_, (p, q))| p != q)
-                .map(|(i, (p, q))| format!("{} {p} vs {q}", NAMES.get(i).unwrap_or(&"?")))
-                .collect();
-            return format!("segment {seg}: {}", fields.join(", "));
-        }
-    }
-    format!(
-        "lengths differ: {} vs {} lines",
-        a.lines().count(),
-        b.lines().count()
-    )
+    common::first_dump_difference(a, b, |i| NAMES.get(i).unwrap_or(&"?").to_string())
 }
 
 /// Finds the first random instruction after which Lockstep's and QEMU's

@@ -43,23 +43,7 @@ fn first_difference(a: &str, b: &str) -> String {
             if (i - 15) % 2 == 0 { "hi" } else { "lo" }
         ),
     };
-    for (seg, (x, y)) in a.lines().zip(b.lines()).enumerate() {
-        if x != y {
-            let fields: Vec<String> = x
-                .split_whitespace()
-                .zip(y.split_whitespace())
-                .enumerate()
-                .filter(|(_, (p, q))| p != q)
-                .map(|(i, (p, q))| format!("{} {p} vs {q}", name(i)))
-                .collect();
-            return format!("segment {seg}: {}", fields.join(", "));
-        }
-    }
-    format!(
-        "lengths differ: {} vs {} lines",
-        a.lines().count(),
-        b.lines().count()
-    )
+    common::first_dump_difference(a, b, name)
 }
 
 /// Runs `generate(seed, segments, per_segment)` programs on every

@@ -274,3 +274,26 @@ pub fn elf_from_words(name: &str, words: &[u32]) -> PathBuf {
     std::fs::write(&path, e).unwrap();
     path
 }
+
+/// The first segment whose register dump (one line per segment, fields
+/// separated by spaces) differs between `a` and `b`, naming the fields
+/// that differ with `name` (field index to name).
+pub fn first_dump_difference(a: &str, b: &str, name: impl Fn(usize) -> String) -> String {
+    for (seg, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        if x != y {
+            let fields: Vec<String> = x
+                .split_whitespace()
+                .zip(y.split_whitespace())
+                .enumerate()
+                .filter(|(_, (p, q))| p != q)
+                .map(|(i, (p, q))| format!("{} {p} vs {q}", name(i)))
+                .collect();
+            return format!("segment {seg}: {}", fields.join(", "));
+        }
+    }
+    format!(
+        "lengths differ: {} vs {} lines",
+        a.lines().count(),
+        b.lines().count()
+    )
+}

@@ -241,3 +241,23 @@ impl Session {
         (status.code(), out, err)
     }
 }
+
+/// Starts `lockstep record -o log` with `extra` options and a Linux
+/// boot's arguments `boot` (whose command line asks for the shell), and
+/// waits for the busybox shell's prompt.
+pub fn record_shell(
+    log: &Path,
+    extra: &[&str],
+    boot: Vec<String>,
+    t: std::time::Duration,
+) -> Session {
+    let mut args: Vec<String> = ["record", "-o", log.to_str().unwrap()]
+        .map(String::from)
+        .to_vec();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(boot);
+    let mut s = Session::start(&args);
+    s.expect("built-in shell", t);
+    s.expect("# ", t);
+    s
+}
