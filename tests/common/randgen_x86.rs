@@ -127,7 +127,7 @@ impl Gen<'_> {
             1 => (1, &[0x66]),
             _ => (1, &[]),
         };
-        let op = self.rng.below(30);
+        let op = self.rng.below(31);
         match op {
             // ALU r/m, r and r, r/m: ADD OR ADC SBB AND SUB XOR CMP.
             0..=3 => {
@@ -472,6 +472,29 @@ impl Gen<'_> {
                     self.bytes(&body);
                 }
                 return;
+            }
+            // Decimal and ASCII adjusts, SALC, ARPL between registers.
+            30 => {
+                let k = self.rng.below(8);
+                match k {
+                    0 => self.bytes(&[0x27]), // DAA
+                    1 => self.bytes(&[0x2f]), // DAS
+                    2 => self.bytes(&[0x37]), // AAA
+                    3 => self.bytes(&[0x3f]), // AAS
+                    4 => {
+                        let imm = 1 + self.rng.below(255) as u8;
+                        self.bytes(&[0xd4, imm]) // AAM
+                    }
+                    5 => {
+                        let imm = self.rng.below(256) as u8;
+                        self.bytes(&[0xd5, imm]) // AAD
+                    }
+                    6 => self.bytes(&[0xd6]), // SALC
+                    _ => {
+                        let (d, r) = (self.dst(), self.src());
+                        self.bytes(&[0x63, modrm(3, r, d)]) // ARPL
+                    }
+                }
             }
             // RCL/RCR by CL with a wide count; ADC/SBB chains.
             _ => {

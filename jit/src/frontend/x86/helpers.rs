@@ -289,6 +289,19 @@ unsafe extern "C" fn verify(e: *mut u8, kind: u64, sel: u64, _: u64, _: u64) -> 
 }
 
 helper!(
+    /// Raises exception `vector` (no error code) when `cond` is non-zero
+    /// (BOUND's #BR).
+    RAISE_IF, "raise_if", raise_if, true
+);
+unsafe extern "C" fn raise_if(e: *mut u8, cond: u64, vector: u64, _: u64, _: u64) -> u64 {
+    let env = unsafe { env(e) };
+    if cond != 0 {
+        return raise(env, Exc::new(vector as u8, 0));
+    }
+    0
+}
+
+helper!(
     /// INVLPG: `(linear address)`.
     INVLPG, "invlpg", invlpg, false
 );

@@ -3,7 +3,7 @@
 //! form and width (r/m, r; r, r/m; r/m, imm; AL/AX/EAX, imm).
 
 use super::{Cx, Fault, LResult};
-use crate::ir::{Type, Value};
+use crate::ir::{Cmp, Type, Value};
 
 /// `a + b + carry` (or `a - b - borrow` when `sub`) at their width, with
 /// every arithmetic flag. Returns the result.
@@ -192,5 +192,148 @@ pub fn check_lock(cx: &Cx) -> LResult {
     if cx.insn.has_lock_prefix() && !cx.is_mem(0) {
         return Err(Fault::Ud);
     }
+    Ok(())
+}
+
+/// The flags of an ASCII/decimal adjust: AF and CF as given (I8 0/1),
+/// SF, ZF and PF from AL; OF cleared (undefined; QEMU clears it).
+fn adjust_flags(cx: &mut Cx, al: Value, af: Value, cf: Value, szp: bool) {
+    cx.set_cf(cf);
+    if cx.is_live(iced_x86::RflagsBits::AF) {
+        let a = cx.b.zext(af, Type::I32);
+        let s = cx.b.c32(4);
+        let a = cx.b.shl(a, s);
+        cx.set_af(a);
+    }
+    if szp {
+        let z = cx.b.c32(0);
+        cx.set_of(z);
+        cx.set_szp(al);
+    }
+}
+
+/// Whether AL's low nibble is above 9 or AF is set (I8 0/1).
+fn low_nibble_adjust(cx: &mut Cx, al: Value) -> Value {
+    let m = cx.b.iconst(Type::I8, 0xf);
+    let low = cx.b.and(al, m);
+    let nine = cx.b.iconst(Type::I8, 9);
+    let big = cx.b.cmp(Cmp::Ugt, low, nine);
+    let af = cx.af();
+    cx.b.or(big, af)
+}
+
+/// DAA and DAS: decimal adjust AL after an addition or a subtraction.
+fn decimal_adjust(cx: &mut Cx, sub: bool) -> LResult {
+    use iced_x86::Register;
+    let al = cx.get_reg(Register::AL);
+    let old_cf = cx.cf();
+    let adj = low_nibble_adjust(cx, al);
+    let six = cx.b.iconst(Type::I8, 6);
+    let zero = cx.b.iconst(Type::I8, 0);
+    let d1 = cx.b.select(adj, six, zero);
+    let al1 = if sub {
+        cx.b.sub(al, d1)
+    } else {
+        cx.b.add(al, d1)
+    };
+    let x99 = cx.b.iconst(Type::I8, 0x99);
+    let high = cx.b.cmp(Cmp::Ugt, al, x99);
+    let hi_adj = cx.b.or(high, old_cf);
+    let x60 = cx.b.iconst(Type::I8, 0x60);
+    let d2 = cx.b.select(hi_adj, x60, zero);
+    let al2 = if sub {
+        cx.b.sub(al1, d2)
+    } else {
+        cx.b.add(al1, d2)
+    };
+    cx.set_reg(Register::AL, al2);
+    // CF: DAA's comes from the high adjustment alone (the manual's
+    // "else CF <- 0"); DAS's also keeps the low adjustment's borrow (its
+    // pseudo-code has no else), as a real x86 shows.
+    let cf = if sub {
+        let six = cx.b.iconst(Type::I8, 6);
+        let borrow = cx.b.cmp(Cmp::Ult, al, six);
+        let low = cx.b.and(adj, borrow);
+        cx.b.or(hi_adj, low)
+    } else {
+        hi_adj
+    };
+    adjust_flags(cx, al2, adj, cf, true);
+    Ok(())
+}
+
+/// DAA.
+pub fn daa(cx: &mut Cx) -> LResult {
+    decimal_adjust(cx, false)
+}
+
+/// DAS.
+pub fn das(cx: &mut Cx) -> LResult {
+    decimal_adjust(cx, true)
+}
+
+/// AAA and AAS: ASCII adjust after an addition or a subtraction (AX ±
+/// 0x106 when the low nibble needs it, then AL keeps its low nibble).
+fn ascii_adjust(cx: &mut Cx, sub: bool) -> LResult {
+    use iced_x86::Register;
+    let ax = cx.get_reg(Register::AX);
+    let al = cx.b.zext(ax, Type::I8);
+    let adj = low_nibble_adjust(cx, al);
+    let k = cx.b.iconst(Type::I16, 0x106);
+    let z = cx.b.iconst(Type::I16, 0);
+    let d = cx.b.select(adj, k, z);
+    let r = if sub {
+        cx.b.sub(ax, d)
+    } else {
+        cx.b.add(ax, d)
+    };
+    let m = cx.b.iconst(Type::I16, 0xff0f);
+    let r = cx.b.and(r, m);
+    cx.set_reg(Register::AX, r);
+    adjust_flags(cx, al, adj, adj, false);
+    Ok(())
+}
+
+/// AAA.
+pub fn aaa(cx: &mut Cx) -> LResult {
+    ascii_adjust(cx, false)
+}
+
+/// AAS.
+pub fn aas(cx: &mut Cx) -> LResult {
+    ascii_adjust(cx, true)
+}
+
+/// AAM imm8 (#DE for 0): AH = AL / imm, AL = AL % imm.
+pub fn aam(cx: &mut Cx) -> LResult {
+    use iced_x86::Register;
+    let imm = cx.insn.immediate(0) as u8;
+    if imm == 0 {
+        return Err(Fault::De);
+    }
+    let al = cx.get_reg(Register::AL);
+    let d = cx.b.iconst(Type::I8, u64::from(imm));
+    let q = cx.b.udiv(al, d);
+    let p = cx.b.mul(q, d);
+    let r = cx.b.sub(al, p);
+    cx.set_reg(Register::AH, q);
+    cx.set_reg(Register::AL, r);
+    logic_flags(cx, r);
+    Ok(())
+}
+
+/// AAD imm8: AL = AL + AH * imm, AH = 0.
+pub fn aad(cx: &mut Cx) -> LResult {
+    use iced_x86::Register;
+    let imm = cx.insn.immediate(0) as u8;
+    let al = cx.get_reg(Register::AL);
+    let ah = cx.get_reg(Register::AH);
+    let d = cx.b.iconst(Type::I8, u64::from(imm));
+    let p = cx.b.mul(ah, d);
+    let r = cx.b.add(al, p);
+    let z = cx.b.iconst(Type::I8, 0);
+    cx.set_reg(Register::AL, r);
+    cx.set_reg(Register::AH, z);
+    logic_flags(cx, r);
     Ok(())
 }

@@ -520,3 +520,75 @@ pub fn std(cx: &mut Cx) -> LResult {
 pub fn nop(_cx: &mut Cx) -> LResult {
     Ok(())
 }
+
+/// SALC (undocumented, as on every x86 and QEMU): AL = CF ? 0xFF : 0.
+pub fn salc(cx: &mut Cx) -> LResult {
+    let c = cx.cf();
+    let ff = cx.b.iconst(Type::I8, 0xff);
+    let z = cx.b.iconst(Type::I8, 0);
+    let v = cx.b.select(c, ff, z);
+    cx.set_reg(Register::AL, v);
+    Ok(())
+}
+
+/// ARPL r/m16, r16: raise the destination selector's RPL to the
+/// source's; ZF says whether it changed.
+pub fn arpl(cx: &mut Cx) -> LResult {
+    let d = cx.read_as(0, Type::I16);
+    let s = cx.read_as(1, Type::I16);
+    let three = cx.b.iconst(Type::I16, 3);
+    let drpl = cx.b.and(d, three);
+    let srpl = cx.b.and(s, three);
+    let lower = cx.b.cmp(Cmp::Ult, drpl, srpl);
+    let nm = cx.b.iconst(Type::I16, 0xfffc);
+    let base = cx.b.and(d, nm);
+    let raised = cx.b.or(base, srpl);
+    let r = cx.b.select(lower, raised, d);
+    // iced names a 32-bit register for the register form; its upper half
+    // is kept.
+    let ty = cx.op_ty(0);
+    let r = if ty == Type::I32 {
+        let old = cx.read(0);
+        let m = cx.b.c32(0xffff_0000);
+        let high = cx.b.and(old, m);
+        let low = cx.b.zext(r, Type::I32);
+        cx.b.or(high, low)
+    } else {
+        r
+    };
+    cx.write(0, r);
+    if cx.is_live(RflagsBits::ZF) {
+        let one = cx.b.iconst(Type::I8, 1);
+        let nz = cx.b.xor(lower, one);
+        let nz = cx.b.zext(nz, Type::I32);
+        cx.b.set(slots::ZRES, nz);
+    }
+    Ok(())
+}
+
+/// BOUND r, m: #BR unless lower <= r <= upper (signed).
+pub fn bound(cx: &mut Cx) -> LResult {
+    if !cx.is_mem(1) {
+        return Err(Fault::Ud);
+    }
+    let ty = cx.op_ty(0);
+    let r = cx.read(0);
+    let a = cx.ea();
+    let lo = cx.load(ty, a);
+    let n = cx.b.c32(u32::from(ty.bytes()));
+    let a2 = cx.b.add(a, n);
+    let hi = cx.load(ty, a2);
+    let (r, lo, hi) = (
+        cx.b.sext(r, Type::I64),
+        cx.b.sext(lo, Type::I64),
+        cx.b.sext(hi, Type::I64),
+    );
+    let below = cx.b.cmp(Cmp::Slt, r, lo);
+    let above = cx.b.cmp(Cmp::Sgt, r, hi);
+    let out = cx.b.or(below, above);
+    let out = cx.b.zext(out, Type::I64);
+    let br =
+        cx.b.iconst(Type::I64, u64::from(lockstep_runtime::x86::vector::BR));
+    cx.b.call(super::super::helpers::RAISE_IF, &[out, br]);
+    Ok(())
+}

@@ -38,6 +38,8 @@ pub enum Fault {
     Gp(u32),
     /// Device not available (an x87 instruction with CR0.EM or TS).
     Nm,
+    /// Divide error decided at translation (AAM 0).
+    De,
 }
 
 /// A handler's result.
@@ -139,10 +141,11 @@ pub fn lift(
             cx.b.truncate(start);
             return Some(ud_trap(raw));
         }
-        Err(f @ (Fault::Gp(_) | Fault::Nm)) => {
+        Err(f @ (Fault::Gp(_) | Fault::Nm | Fault::De)) => {
             cx.b.truncate(start);
             let (vector, code) = match f {
                 Fault::Gp(code) => (lockstep_runtime::x86::vector::GP, code),
+                Fault::De => (lockstep_runtime::x86::vector::DE, 0),
                 _ => (lockstep_runtime::x86::vector::NM, 0),
             };
             return Some(Terminal::Trap {
