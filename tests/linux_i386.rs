@@ -57,28 +57,7 @@ fn check_log(log: &str) {
 
 #[test]
 fn boots_identically_under_the_interpreter_the_jit_and_tiered() {
-    let logs: Vec<(&str, std::process::Output)> = ["interp", "jit", "tiered"]
-        .into_iter()
-        .map(|e| (e, boot(e, &["-rtc", RTC, "--stats"])))
-        .collect();
-    for (exec, o) in &logs {
-        assert_eq!(o.status.code(), Some(0), "{exec}: {}", session::stderr(o));
-        check_log(&session::stdout(o));
-    }
-    let state = |o: &std::process::Output| {
-        session::stderr(o)
-            .lines()
-            .filter(|l| l.contains("state at exit") || l.contains(" instructions in "))
-            .map(|l| l.split(" in ").next().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    for (exec, o) in &logs[1..] {
-        assert_eq!(
-            o.stdout, logs[0].1.stdout,
-            "{exec} printed another kernel log than the interpreter"
-        );
-        assert_eq!(state(o), state(&logs[0].1), "{exec}: final state differs");
-    }
+    session::assert_boots_agree(|e| boot(e, &["-rtc", RTC, "--stats"]), check_log);
 }
 
 /// Starts recording a boot into the shell.

@@ -261,3 +261,32 @@ pub fn record_shell(
     s.expect("# ", t);
     s
 }
+
+/// Boots in every execution mode (`boot(mode)` runs one, with `--stats`)
+/// must each end with status 0, pass `check` on their console output,
+/// and agree with the interpreter's on the output and on the final
+/// instruction count and state digest.
+pub fn assert_boots_agree(boot: impl Fn(&str) -> Output, check: impl Fn(&str)) {
+    let runs: Vec<(&str, Output)> = ["interp", "jit", "tiered"]
+        .into_iter()
+        .map(|e| (e, boot(e)))
+        .collect();
+    for (exec, o) in &runs {
+        assert_eq!(o.status.code(), Some(0), "{exec}: {}", stderr(o));
+        check(&stdout(o));
+    }
+    let state = |o: &Output| {
+        stderr(o)
+            .lines()
+            .filter(|l| l.contains("state at exit") || l.contains(" instructions in "))
+            .map(|l| l.split(" in ").next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    for (exec, o) in &runs[1..] {
+        assert_eq!(
+            o.stdout, runs[0].1.stdout,
+            "{exec} printed another kernel log than the interpreter"
+        );
+        assert_eq!(state(o), state(&runs[0].1), "{exec}: final state differs");
+    }
+}
