@@ -81,12 +81,17 @@ pub fn ret(cx: &mut Cx) -> LResult {
     Ok(())
 }
 
-/// The count register of a loop: CX or ECX by address size.
+/// The count register of a loop: CX or ECX by address size (a 0x67
+/// prefix in 32-bit code uses CX).
 fn counter_ty(cx: &Cx) -> Type {
-    // iced names the count register as operand... the address size says
-    // which: a 0x67 prefix in 32-bit code uses CX.
+    use iced_x86::Code as C;
     match cx.insn.code() {
-        c if format!("{c:?}").contains("_CX") => Type::I16,
+        C::Loop_rel8_16_CX
+        | C::Loop_rel8_32_CX
+        | C::Loope_rel8_16_CX
+        | C::Loope_rel8_32_CX
+        | C::Loopne_rel8_16_CX
+        | C::Loopne_rel8_32_CX => Type::I16,
         _ => Type::I32,
     }
 }
